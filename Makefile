@@ -1,0 +1,106 @@
+# ganc build. `make` builds lib/libganc.a and bin/ganc (CPU backend, plus the
+# CUDA backend when nvcc is found); `make test` runs every test; `make SAN=1
+# test` the same under ASan+UBSan; `make demo` trains a small model.
+
+CC       ?= gcc
+CUDA_HOME ?= /usr/local/cuda
+CUDNN_HOME ?= $(CUDA_HOME)
+NVCC     ?= $(CUDA_HOME)/bin/nvcc
+SAN      ?= 0
+WERROR   ?= 0
+
+# CUDA=1 builds the CUDA backend, CUDA=0 leaves it out; default: on when nvcc is present.
+ifeq ($(origin CUDA), undefined)
+  CUDA := $(if $(wildcard $(NVCC)),1,0)
+endif
+
+VARIANT   := $(if $(filter 1,$(SAN)),san,release)
+BUILD     := build/$(VARIANT)
+BUILD64   := build/$(VARIANT)-f64
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-missing-field-initializers $(if $(filter 1,$(WERROR)),-Werror)
+comma     := ,
+SANFLAGS  := -fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT       := $(if $(filter 1,$(SAN)),-O1 $(SANFLAGS),-O2)
+CFLAGS    := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -fopenmp -I. -I/usr/include/stb -MMD -MP
+LDFLAGS   := $(if $(filter 1,$(SAN)),$(SANFLAGS)) -fopenmp
+LDLIBS    := -lopenblas -lstb -lz -lm -lpthread
+
+LIB_SRC   := $(wildcard core/*.c core/cpu/*.c core/ops/*.c core/gradcheck/*.c layers/*.c losses/*.c \
+                        optim/*.c data/*.c data/*/*.c)
+TOOL_SRC  := $(wildcard tools/*.c)
+TEST_SRC  := $(wildcard tests/test_*.c)
+PREC_SRC  := $(wildcard tests/precision_*.c)
+CU_SRC    := $(wildcard core/cuda/*.cu)
+
+ifeq ($(CUDA),1)
+  CUDA_OBJ := $(CU_SRC:%.cu=$(BUILD)/%.o)
+  LDLIBS   += -L$(CUDA_HOME)/lib64 -L$(CUDNN_HOME)/lib64 -lcudart -lstdc++
+  NVFLAGS  := -O2 -I. -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
+              -Xcompiler -Wall
+else
+  CUDA_OBJ := $(BUILD)/core/cuda/cuda_stub.o
+endif
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CUDA_OBJ)
+LIB64_OBJ := $(LIB_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/core/cuda/cuda_stub.o
+LIB       := $(BUILD)/libganc.a
+LIB64     := $(BUILD64)/libganc.a
+
+.PHONY: all deps test demo bench clean
+all: lib/libganc.a bin/ganc bin/ganc-f64
+
+lib/libganc.a: $(LIB)
+	@mkdir -p lib && cp $< $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The float64 build: CPU only, for tight gradient checks.
+$(BUILD64)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE -c $< -o $@
+
+$(BUILD)/%.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@ && ar rcs $@ $^
+
+$(LIB64): $(LIB64_OBJ)
+	@rm -f $@ && ar rcs $@ $^
+
+bin/ganc: $(TOOL_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+bin/ganc-f64: $(TOOL_SRC:%.c=$(BUILD64)/%.o) $(LIB64)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/run_tests: $(TEST_SRC:%.c=$(BUILD)/%.o) $(PREC_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/test_main.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD64)/run_tests: $(PREC_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/tests/test_main.o $(LIB64)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/run_tests $(BUILD64)/run_tests
+	@tests/run_all.sh $(BUILD) $(BUILD64)
+
+demo: deps
+	@$(MAKE) --no-print-directory bin/ganc
+	bin/ganc demo --out demo_out
+
+bench: bin/ganc
+	bin/ganc bench ops
+
+clean:
+	rm -rf build lib bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

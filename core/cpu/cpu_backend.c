@@ -1,0 +1,54 @@
+/* The CPU backend table: memory primitives here, kernels in core/cpu/<family>_cpu.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/backend.h"
+
+extern const struct elementwise_kernels cpu_elementwise_kernels;
+extern const struct reduce_kernels cpu_reduce_kernels;
+extern const struct linalg_kernels cpu_linalg_kernels;
+extern const struct conv_kernels cpu_conv_kernels;
+extern const struct spatial_kernels cpu_spatial_kernels;
+extern const struct norm_kernels cpu_norm_kernels;
+extern const struct shape_kernels cpu_shape_kernels;
+extern const struct loss_kernels cpu_loss_kernels;
+extern const struct image_kernels cpu_image_kernels;
+extern const struct random_kernels cpu_random_kernels;
+
+/* 64-byte alignment keeps SIMD loads aligned and cache lines unshared. */
+static void *cpu_alloc(size_t bytes) {
+    size_t rounded = (bytes + 63) & ~(size_t)63;
+    return aligned_alloc(64, rounded ? rounded : 64);
+}
+
+static void cpu_copy(void *dst, const void *src, size_t bytes) { memmove(dst, src, bytes); }
+
+static void cpu_fill(real *dst, real value, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = value;
+}
+
+static void cpu_axpy(real *y, real a, const real *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+const backend cpu_backend = {
+    .name = "cpu",
+    .kind = DEVICE_CPU,
+    .alloc = cpu_alloc,
+    .release = free,
+    .copy = cpu_copy,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .fill = cpu_fill,
+    .axpy = cpu_axpy,
+    .elementwise = &cpu_elementwise_kernels,
+    .reduce = &cpu_reduce_kernels,
+    .linalg = &cpu_linalg_kernels,
+    .conv = &cpu_conv_kernels,
+    .spatial = &cpu_spatial_kernels,
+    .norm = &cpu_norm_kernels,
+    .shape = &cpu_shape_kernels,
+    .loss = &cpu_loss_kernels,
+    .image = &cpu_image_kernels,
+    .random = &cpu_random_kernels,
+};

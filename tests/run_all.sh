@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the float32 and float64 test runners and the command-line tests, then
+# prints one closing line: "total: N passed, N failed, N skipped".
+set -u
+build=$1 build64=$2
+passed=0 failed=0 skipped=0
+
+tally() { # reads a runner's "[...] P pass / F fail / S skip" line from $1
+    local line
+    line=$(grep -E '^\[.*runner\] [0-9]+ pass / [0-9]+ fail / [0-9]+ skip$' "$1" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "runner $2 ended without a summary (crash?)"
+        failed=$((failed + 1))
+        return
+    fi
+    set -- $(echo "$line" | sed -E 's/.*\] ([0-9]+) pass \/ ([0-9]+) fail \/ ([0-9]+) skip/\1 \2 \3/')
+    passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+}
+
+log=$(mktemp)
+for runner in "$build/run_tests" "$build64/run_tests"; do
+    echo "== $runner"
+    "$runner" 2>&1 | tee "$log"
+    tally "$log" "$runner"
+done
+echo "== command-line tests"
+GANC_BUILD=$build tests/cli_tests.sh 2>&1 | tee "$log"
+tally "$log" cli_tests.sh
+rm -f "$log"
+
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,11 @@
+#ifndef GANC_TOOLS_COMMANDS_H
+#define GANC_TOOLS_COMMANDS_H
+
+/* Subcommands of `ganc`. Each gets argv from its own name on and returns
+ * the process exit status; errors are printed by the command. */
+int cmd_gradcheck(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+
+#endif
