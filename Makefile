@@ -14,9 +14,9 @@ ifeq ($(origin CUDA), undefined)
   CUDA := $(if $(wildcard $(NVCC)),1,0)
 endif
 
-VARIANT   := $(if $(filter 1,$(SAN)),san,release)
+VARIANT   := $(if $(filter 1,$(SAN)),san,release)$(if $(filter 1,$(CUDA)),-cuda)
 BUILD     := build/$(VARIANT)
-BUILD64   := build/$(VARIANT)-f64
+BUILD64   := build/$(if $(filter 1,$(SAN)),san,release)-f64
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-missing-field-initializers $(if $(filter 1,$(WERROR)),-Werror)
 comma     := ,
@@ -35,7 +35,8 @@ CU_SRC    := $(wildcard core/cuda/*.cu)
 
 ifeq ($(CUDA),1)
   CUDA_OBJ := $(CU_SRC:%.cu=$(BUILD)/%.o)
-  LDLIBS   += -L$(CUDA_HOME)/lib64 -L$(CUDNN_HOME)/lib64 -lcudart -lstdc++
+  # Static cudart: the binary starts on machines without the CUDA runtime and falls back to the CPU.
+  CUDA_LIBS := -L$(CUDA_HOME)/lib64 -L$(CUDNN_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
   NVFLAGS  := -O2 -I. -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
               -Xcompiler -Wall
 else
@@ -45,12 +46,16 @@ endif
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CUDA_OBJ)
 LIB64_OBJ := $(LIB_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/core/cuda/cuda_stub.o
 LIB       := $(BUILD)/libganc.a
+
+# bin/ and lib/ hold the last variant built; relink them when the variant changes.
+STAMP     := build/variant.stamp
+$(shell mkdir -p build; echo "$(VARIANT)" | cmp -s - $(STAMP) || echo "$(VARIANT)" > $(STAMP))
 LIB64     := $(BUILD64)/libganc.a
 
 .PHONY: all deps test demo bench clean
 all: lib/libganc.a bin/ganc bin/ganc-f64
 
-lib/libganc.a: $(LIB)
+lib/libganc.a: $(LIB) $(STAMP)
 	@mkdir -p lib && cp $< $@
 
 $(BUILD)/%.o: %.c
@@ -72,16 +77,16 @@ $(LIB): $(LIB_OBJ)
 $(LIB64): $(LIB64_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 
-bin/ganc: $(TOOL_SRC:%.c=$(BUILD)/%.o) $(LIB)
+bin/ganc: $(TOOL_SRC:%.c=$(BUILD)/%.o) $(LIB) $(STAMP)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(LDLIBS) $(CUDA_LIBS) -o $@
 
-bin/ganc-f64: $(TOOL_SRC:%.c=$(BUILD64)/%.o) $(LIB64)
+bin/ganc-f64: $(TOOL_SRC:%.c=$(BUILD64)/%.o) $(LIB64) $(STAMP)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(LDLIBS) -o $@
 
 $(BUILD)/run_tests: $(TEST_SRC:%.c=$(BUILD)/%.o) $(PREC_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/test_main.o $(LIB)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CUDA_LIBS) -o $@
 
 $(BUILD64)/run_tests: $(PREC_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/tests/test_main.o $(LIB64)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
