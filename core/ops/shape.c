@@ -131,16 +131,19 @@ tensor *op_slice(tape *t, const tensor *x, int axis, int start, int length) {
 
 static ganc_status split_check(const tensor *x, int axis, int n, const int *sizes) {
     char sx[48];
-    if (n < 1 || !sizes) return GANC_ERR(GANC_ERR_ARG, "split %s: needs at least one part, got %d", x->name, sizes ? n : 0);
+    tensor_shape_str(x, sx, sizeof sx);
+    if (n < 1 || !sizes)
+        return GANC_ERR(GANC_ERR_ARG, "split: needs at least one part of %s %s, got %d", x->name, sx, sizes ? n : 0);
     long total = 0;
     for (int i = 0; i < n; i++) {
         if (sizes[i] < 1)
-            return GANC_ERR(GANC_ERR_ARG, "split %s: part %d has size %d (must be >= 1)", x->name, i, sizes[i]);
+            return GANC_ERR(GANC_ERR_ARG, "split: part %d of %s %s has size %d (must be >= 1)", i, x->name, sx,
+                            sizes[i]);
         total += sizes[i];
     }
     if (total != x->shape[axis])
         return GANC_ERR(GANC_ERR_SHAPE, "split: part sizes sum to %ld but dim %d of %s %s is %d", total, axis, x->name,
-                        tensor_shape_str(x, sx, sizeof sx), x->shape[axis]);
+                        sx, x->shape[axis]);
     return GANC_OK;
 }
 
