@@ -62,42 +62,40 @@ static void cpu_segment_forward(const real *x, const real *gamma, const real *be
     }
 }
 
-/* dx = inv_std * (dxh - mean(dxh) - xh * mean(dxh * xh)) with xh the
- * normalised input and dxh = dy * gamma, per segment. */
-static void segment_input_grad(const real *x, const real *gamma, const real *dy, norm_segments g, const real *mean,
-                               const real *inv_std, real *dx) {
-    int runs = g.length / g.affine_run;
-    long total = (long)g.count * g.length;
-#pragma omp parallel for schedule(static) if (total >= PARALLEL_MIN)
-    for (int s = 0; s < g.count; s++) {
-        long off = (long)s * g.length;
-        real mu = mean[s], inv = inv_std[s];
-        int base = (s % g.per_sample) * runs;
-        double sum_dxh = 0, sum_dxh_xh = 0;
-        for (int r = 0; r < runs; r++) {
-            real gr = gamma ? gamma[base + r] : 1;
-            double a = 0, b = 0;
-            for (int j = 0; j < g.affine_run; j++) {
-                long i = off + (long)r * g.affine_run + j;
-                a += dy[i];
-                b += dy[i] * (x[i] - mu);
-            }
-            sum_dxh += gr * a;
-            sum_dxh_xh += gr * b * inv;
+/* Backward of segment s: dx (NULL: skip) += inv_std * (dxh - mean(dxh) -
+ * xh * mean(dxh * xh)) with xh the normalised input and dxh = dy * gamma.
+ * dgamma/dbeta (NULL: skip) get this segment's share; the caller makes sure
+ * no other thread adds into the same entries. */
+static void segment_backward_one(const real *x, const real *gamma, const real *dy, norm_segments g, int s,
+                                 const real *mean, const real *inv_std, real *dx, real *dgamma, real *dbeta) {
+    int runs = g.length / g.affine_run, base = (s % g.per_sample) * runs;
+    long off = (long)s * g.length;
+    real mu = mean[s], inv = inv_std[s];
+    double sum_dxh = 0, sum_dxh_xh = 0;
+    for (int r = 0; r < runs; r++) {
+        const real *xr = x + off + (long)r * g.affine_run, *dyr = dy + off + (long)r * g.affine_run;
+        double a = 0, b = 0;
+        for (int j = 0; j < g.affine_run; j++) {
+            a += dyr[j];
+            b += dyr[j] * (xr[j] - mu);
         }
-        real c1 = (real)(sum_dxh / g.length), c2 = (real)(sum_dxh_xh / g.length);
-        for (int r = 0; r < runs; r++) {
-            real gr = gamma ? gamma[base + r] : 1;
-            for (int j = 0; j < g.affine_run; j++) {
-                long i = off + (long)r * g.affine_run + j;
-                dx[i] += inv * (dy[i] * gr - c1 - (x[i] - mu) * inv * c2);
-            }
-        }
+        real gr = gamma ? gamma[base + r] : 1;
+        sum_dxh += gr * a;
+        sum_dxh_xh += gr * b * inv;
+        if (dgamma) dgamma[base + r] += (real)(b * inv);
+        if (dbeta) dbeta[base + r] += (real)a;
+    }
+    if (!dx) return;
+    real c1 = (real)(sum_dxh / g.length), c2 = (real)(sum_dxh_xh / g.length) * inv;
+    for (int r = 0; r < runs; r++) {
+        long o = off + (long)r * g.affine_run;
+        real gr = gamma ? gamma[base + r] : 1;
+        for (int j = 0; j < g.affine_run; j++) dx[o + j] += inv * (dy[o + j] * gr - c1 - (x[o + j] - mu) * c2);
     }
 }
 
-/* Parallel over affine entries: each sums its runs over every sample, so
- * no two threads add into the same entry. */
+/* Layer norm's affine gradient, parallel over affine entries: each sums its
+ * runs over every sample, so no two threads add into the same entry. */
 static void segment_affine_grad(const real *x, const real *dy, norm_segments g, const real *mean,
                                 const real *inv_std, real *dgamma, real *dbeta) {
     int runs = g.length / g.affine_run, entries = g.per_sample * runs, samples = g.count / g.per_sample;
@@ -122,9 +120,26 @@ static void segment_affine_grad(const real *x, const real *dy, norm_segments g, 
     }
 }
 
+/* Instance and group norm (runs longer than one value): parallel over the
+ * segment position within a sample, so a thread owns that position's affine
+ * entries across all samples and the affine gradient comes from the same
+ * pass as dx. Layer norm (one entry per value): parallel over segments,
+ * then a separate pass for the affine gradient. */
 static void cpu_segment_backward(const real *x, const real *gamma, const real *dy, norm_segments g, const real *mean,
                                  const real *inv_std, real *dx, real *dgamma, real *dbeta) {
-    if (dx) segment_input_grad(x, gamma, dy, g, mean, inv_std, dx);
+    long total = (long)g.count * g.length;
+    if (g.affine_run > 1) {
+        int samples = g.count / g.per_sample;
+#pragma omp parallel for schedule(static) if (total >= PARALLEL_MIN)
+        for (int p = 0; p < g.per_sample; p++)
+            for (int n = 0; n < samples; n++)
+                segment_backward_one(x, gamma, dy, g, n * g.per_sample + p, mean, inv_std, dx, dgamma, dbeta);
+        return;
+    }
+    if (dx) {
+#pragma omp parallel for schedule(static) if (total >= PARALLEL_MIN)
+        for (int s = 0; s < g.count; s++) segment_backward_one(x, gamma, dy, g, s, mean, inv_std, dx, NULL, NULL);
+    }
     if (dgamma || dbeta) segment_affine_grad(x, dy, g, mean, inv_std, dgamma, dbeta);
 }
 
