@@ -91,11 +91,22 @@ static tensor *fw_gn_c(tape *t, tensor *const *in) { return op_group_norm(t, in[
 static const gradcheck_case gn_c = {"group_norm_group_per_channel_gamma", OP_GROUP_NORM, 2,
                                     {GC_IN(GC_NORMAL, 2, 5, 3, 3), GC_IN(GC_NORMAL, 5)}, fw_gn_c};
 
-static tensor *fw_gn_nc(tape *t, tensor *const *in) { return op_group_norm(t, in[0], 2, NULL, NULL, EPS); }
-static const gradcheck_case gn_nc = {"group_norm_2_groups_no_affine_nc", OP_GROUP_NORM, 1,
-                                     {GC_IN(GC_NORMAL, 3, 6)}, fw_gn_nc};
+/* One value per channel: the affine gradient takes the layer-norm path. */
+static tensor *fw_gn_nc(tape *t, tensor *const *in) { return op_group_norm(t, in[0], 2, in[1], in[2], EPS); }
+static const gradcheck_case gn_nc = {"group_norm_2_groups_affine_nc", OP_GROUP_NORM, 3,
+                                     {GC_IN(GC_NORMAL, 3, 6), GC_IN(GC_NORMAL, 6), GC_IN(GC_NORMAL, 6)}, fw_gn_nc};
+
+static tensor *fw_gn_plain(tape *t, tensor *const *in) { return op_group_norm(t, in[0], 2, NULL, NULL, EPS); }
+static const gradcheck_case gn_plain = {"group_norm_2_groups_no_affine", OP_GROUP_NORM, 1,
+                                        {GC_IN(GC_NORMAL, 2, 4, 3)}, fw_gn_plain};
+
+/* Instance norm of 1x1 maps: one value per segment, so the output is beta. */
+static tensor *fw_in_1x1(tape *t, tensor *const *in) { return op_instance_norm(t, in[0], in[1], in[2], EPS); }
+static const gradcheck_case in_1x1 = {"instance_norm_1x1_spatial", OP_INSTANCE_NORM, 3,
+                                      {GC_IN(GC_NORMAL, 2, 3, 1, 1), GC_IN(GC_NORMAL, 3), GC_IN(GC_NORMAL, 3)},
+                                      fw_in_1x1};
 
 const gradcheck_case *const gradcheck_cases_norm[] = {
     &bn_train, &bn_train_plain, &bn_train_gamma, &bn_eval, &bn_eval_plain, &in_affine, &in_plain, &in_beta,
-    &ln_affine, &ln_plain, &ln_gamma, &gn_3, &gn_1, &gn_c, &gn_nc, NULL,
+    &ln_affine, &ln_plain, &ln_gamma, &gn_3, &gn_1, &gn_c, &gn_nc, &gn_plain, &in_1x1, NULL,
 };
