@@ -377,3 +377,49 @@ TEST(global_pools_reduce_each_plane) {
     for (int i = 0; i < 120; i++) CHECK_NEAR(x->grad[i], 1.0 / 20, 1e-7);
     tape_free(t);
 }
+
+/* ---- large inputs: the parallel paths ---- */
+
+/* For an op that is linear in x (max pools too, with their winners fixed),
+ * backward is the adjoint: sum(op(x) * u) = sum(x * grad), grad = op^T(u).
+ * The input is large enough to take the kernels' parallel branches. */
+static void check_adjoint(test_ctx *tc, const char *what, tensor *(*f)(tape *, const tensor *)) {
+    tape *t = tape_new(device_cpu());
+    REQUIRE(t);
+    const int shape[4] = {2, 4, 66, 70};
+    tensor *x = tape_tensor(t, 4, shape, "x");
+    REQUIRE(x && tape_set_requires_grad(t, x) == GANC_OK);
+    for (size_t i = 0; i < x->numel; i++) x->data[i] = (real)((i * 7919) % 10007) / 10007 - (real)0.5;
+    tensor *y = f(t, x);
+    REQUIRE(y);
+    tensor *u = tape_tensor(t, y->ndim, y->shape, "u");
+    REQUIRE(u);
+    double lhs = 0, rhs = 0, scale = 0;
+    for (size_t i = 0; i < y->numel; i++) {
+        u->data[i] = (real)((i * 104729) % 1009) / 1009 - (real)0.5;
+        lhs += (double)y->data[i] * u->data[i];
+        scale += fabs((double)y->data[i] * u->data[i]);
+    }
+    REQUIRE(tape_backward(t, y, u) == GANC_OK);
+    for (size_t i = 0; i < x->numel; i++) rhs += (double)x->data[i] * x->grad[i];
+    CHECK_MSG(fabs(lhs - rhs) <= 1e-4 * scale, "%s: <op(x),u> = %.9g but <x,op^T(u)> = %.9g", what, lhs, rhs);
+    tape_free(t);
+}
+
+static tensor *large_pad(tape *t, const tensor *x) { return op_pad(t, x, 3, 1, 2, 4, PAD_REFLECT); }
+static tensor *large_nearest(tape *t, const tensor *x) { return op_upsample_nearest(t, x, 97, 45); }
+static tensor *large_bilinear(tape *t, const tensor *x) { return op_upsample_bilinear(t, x, 131, 101, false); }
+static tensor *large_avg(tape *t, const tensor *x) { return op_avg_pool(t, x, 3, 3, 2, 2, 1, 1); }
+static tensor *large_max(tape *t, const tensor *x) { return op_max_pool(t, x, 3, 2, 1, 2, 1, 1); }
+static tensor *large_adaptive_avg(tape *t, const tensor *x) { return op_adaptive_avg_pool(t, x, 9, 13); }
+static tensor *large_adaptive_max(tape *t, const tensor *x) { return op_adaptive_max_pool(t, x, 9, 13); }
+
+TEST(spatial_backward_is_adjoint_on_large_inputs) {
+    check_adjoint(tc, "pad", large_pad);
+    check_adjoint(tc, "upsample_nearest", large_nearest);
+    check_adjoint(tc, "upsample_bilinear", large_bilinear);
+    check_adjoint(tc, "avg_pool", large_avg);
+    check_adjoint(tc, "max_pool", large_max);
+    check_adjoint(tc, "adaptive_avg_pool", large_adaptive_avg);
+    check_adjoint(tc, "adaptive_max_pool", large_adaptive_max);
+}

@@ -36,8 +36,8 @@ tensor *op_area_downscale(tape *t, const tensor *x, int out_h, int out_w) {
     if (tape_check_inputs(t, OP_AREA_DOWNSCALE, 1, &x) || check_planes(OP_AREA_DOWNSCALE, x)) return NULL;
     char sx[48];
     if (out_h < 1 || out_w < 1 || out_h > x->shape[2] || out_w > x->shape[3]) {
-        GANC_ERR(GANC_ERR_SHAPE, "area_downscale: output %dx%d must be at least 1x1 and at most the size of input %s %s",
-                 out_h, out_w, x->name, tensor_shape_str(x, sx, sizeof sx));
+        GANC_ERR(GANC_ERR_SHAPE, "area_downscale: output %dx%d must be at least 1x1 and at most the size of "
+                 "input %s %s", out_h, out_w, x->name, tensor_shape_str(x, sx, sizeof sx));
         return NULL;
     }
     const int shape[4] = {x->shape[0], x->shape[1], out_h, out_w};
