@@ -409,8 +409,8 @@ static void check_adjoint(test_ctx *tc, const char *what, tensor *(*f)(tape *, c
 static tensor *large_pad(tape *t, const tensor *x) { return op_pad(t, x, 3, 1, 2, 4, PAD_REFLECT); }
 static tensor *large_nearest(tape *t, const tensor *x) { return op_upsample_nearest(t, x, 97, 45); }
 static tensor *large_bilinear(tape *t, const tensor *x) { return op_upsample_bilinear(t, x, 131, 101, false); }
-static tensor *large_avg(tape *t, const tensor *x) { return op_avg_pool(t, x, 3, 3, 2, 2, 1, 1); }
-static tensor *large_max(tape *t, const tensor *x) { return op_max_pool(t, x, 3, 2, 1, 2, 1, 1); }
+static tensor *large_avg(tape *t, const tensor *x) { return op_avg_pool(t, x, 2, 3, 1, 1, 1, 1); }
+static tensor *large_max(tape *t, const tensor *x) { return op_max_pool(t, x, 3, 2, 1, 1, 1, 1); }
 static tensor *large_adaptive_avg(tape *t, const tensor *x) { return op_adaptive_avg_pool(t, x, 9, 13); }
 static tensor *large_adaptive_max(tape *t, const tensor *x) { return op_adaptive_max_pool(t, x, 9, 13); }
 
