@@ -41,6 +41,12 @@ CONV_CASE(pointwise, "conv2d_1x1", {0}, 1, GC_IN(GC_NORMAL, 2, 4, 3, 5), GC_IN(G
 static const conv2d_args pointwise_stride_args = {.stride_h = 2, .stride_w = 2};
 CONV_CASE(pointwise_stride, "conv2d_1x1_stride2", pointwise_stride_args, 0, GC_IN(GC_NORMAL, 1, 3, 5, 5),
           GC_IN(GC_NORMAL, 2, 3, 1, 1))
+/* Stride 1 but many more output than input channels, and padding wider
+ * than the kernel: two ways a CPU backward-data leaves its flipped-conv path. */
+CONV_CASE(widening, "conv2d_widening_3x3", PAD(1, 2), 1, GC_IN(GC_NORMAL, 1, 2, 5, 4), GC_IN(GC_NORMAL, 6, 2, 3, 3),
+          GC_IN(GC_NORMAL, 6))
+CONV_CASE(wide_pad, "conv2d_pad_wider_than_kernel", PAD(3, 2), 0, GC_IN(GC_NORMAL, 1, 2, 4, 3),
+          GC_IN(GC_NORMAL, 2, 2, 3, 3))
 /* A frozen weight still passes the gradient to the input (discriminators seen from G). */
 CONV_CASE(frozen, "conv2d_frozen_weight", PAD(1, 1), 1, GC_IN(GC_NORMAL, 1, 2, 4, 5),
           GC_CONST(GC_NORMAL, 0, 3, 2, 3, 3), GC_CONST(GC_NORMAL, 0, 3))
@@ -62,6 +68,6 @@ CONVT_CASE(pointwise_t, "conv_transpose2d_1x1", {0}, 1, GC_IN(GC_NORMAL, 2, 4, 3
            GC_IN(GC_NORMAL, 4, 3, 1, 1), GC_IN(GC_NORMAL, 3))
 
 const gradcheck_case *const gradcheck_cases_conv[] = {
-    &same3x3, &valid5x4, &stride, &dilation, &groups, &depthwise, &pointwise, &pointwise_stride, &frozen,
-    &up2,     &outpad,   &plain,  &uneven,   &pointwise_t, NULL,
+    &same3x3, &valid5x4, &stride, &dilation, &groups, &depthwise,   &pointwise, &pointwise_stride, &widening,
+    &wide_pad, &frozen,  &up2,    &outpad,   &plain,  &uneven,      &pointwise_t, NULL,
 };

@@ -90,8 +90,8 @@ tensor *op_conv2d(tape *t, const tensor *x, const tensor *w, const tensor *b, co
     if (check_bias(OP_CONV2D, b, g.o, w)) return NULL;
     int span_h = g.dilation_h * (g.kh - 1) + 1, span_w = g.dilation_w * (g.kw - 1) + 1;
     if (span_h > g.h + 2 * g.pad_h || span_w > g.w + 2 * g.pad_w) {
-        GANC_ERR(GANC_ERR_SHAPE, "conv2d: kernel of weight %s %s spans %dx%d (with dilation) but input %s %s is only "
-                 "%dx%d with padding", w->name, sw, span_h, span_w, x->name, sx, g.h + 2 * g.pad_h, g.w + 2 * g.pad_w);
+        GANC_ERR(GANC_ERR_SHAPE, "conv2d: kernel of weight %s %s spans %dx%d (with dilation), larger than input %s %s "
+                 "padded to %dx%d", w->name, sw, span_h, span_w, x->name, sx, g.h + 2 * g.pad_h, g.w + 2 * g.pad_w);
         return NULL;
     }
     conv_geom_set_output(&g);
