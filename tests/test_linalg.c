@@ -41,8 +41,10 @@ static void check_matmul(test_ctx *tc, int batch_a, int batch_b, int m, int k, i
     tape *t = tape_new(device_cpu());
     REQUIRE(t);
     int batch = batch_a ? batch_a : (batch_b ? batch_b : 1);
-    tensor *a = batch_a ? random_input(t, 3, (int[]){batch_a, m, k}, 1, "a") : random_input(t, 2, (int[]){m, k}, 1, "a");
-    tensor *b = batch_b ? random_input(t, 3, (int[]){batch_b, k, n}, 2, "b") : random_input(t, 2, (int[]){k, n}, 2, "b");
+    tensor *a = batch_a ? random_input(t, 3, (int[]){batch_a, m, k}, 1, "a")
+                        : random_input(t, 2, (int[]){m, k}, 1, "a");
+    tensor *b = batch_b ? random_input(t, 3, (int[]){batch_b, k, n}, 2, "b")
+                        : random_input(t, 2, (int[]){k, n}, 2, "b");
     REQUIRE(a && b);
     tensor *y = op_matmul(t, a, b);
     REQUIRE(y);

@@ -3,7 +3,8 @@
  * c/groups*kh*kw rows, one column per output pixel), so that
  *   forward          y   = w col
  *   backward-weight  dw += dy col^T
- *   backward-data    col = w^T dy, folded back into dx by col2im.
+ *   backward-data    col = w^T dy, folded back into dx by col2im
+ *                    (or, at stride 1, a forward pass: see data_as_forward).
  * col is built one block of output rows at a time, small enough to stay in
  * a core's cache between the unroll and the product and to keep the
  * workspace small whatever the image size. A 1x1 stride-1 unpadded kernel
@@ -25,6 +26,7 @@
 
 extern const struct linalg_kernels cpu_linalg_kernels;
 
+/* 1.5 MB: one column block and the weights it meets fit a core's L2 cache. */
 #define COL_BLOCK_BYTES ((size_t)3 << 19)
 /* Below this many values a parallel region costs more than it saves. */
 #define PARALLEL_MIN 32768
@@ -46,8 +48,6 @@ static int blas_serial_begin(void) {
 static void blas_serial_end(int restore) {
 #ifdef OPENBLAS_CONFIG_H
     if (restore) openblas_set_num_threads(restore);
-#else
-    (void)restore;
 #endif
 }
 
@@ -78,8 +78,8 @@ static size_t slot_elems(const conv_geom *g) {
  * thin product that col2im folds back, but it unrolls o/groups*kh*kw rows
  * instead of c/groups*kh*kw: worth it unless c is much smaller than o. */
 static bool data_as_forward(const conv_geom *g) {
-    return !is_pointwise(g) && 2 * (g->c / g->groups) >= g->o / g->groups && g->stride_h == 1 && g->stride_w == 1 && g->pad_h <= g->dilation_h * (g->kh - 1) &&
-           g->pad_w <= g->dilation_w * (g->kw - 1);
+    return !is_pointwise(g) && 2 * (g->c / g->groups) >= g->o / g->groups && g->stride_h == 1 &&
+           g->stride_w == 1 && g->pad_h <= g->dilation_h * (g->kh - 1) && g->pad_w <= g->dilation_w * (g->kw - 1);
 }
 
 static conv_geom flipped_geom(const conv_geom *g) {
@@ -95,8 +95,10 @@ static void flip_weight(const conv_geom *g, const real *w, real *wf) {
     for (int gi = 0; gi < g->groups; gi++)
         for (int o = 0; o < og; o++)
             for (int c = 0; c < cg; c++)
-                for (int t = 0; t < khw; t++)
-                    wf[((long)(gi * cg + c) * og + o) * khw + khw - 1 - t] = w[((long)(gi * og + o) * cg + c) * khw + t];
+                for (int t = 0; t < khw; t++) {
+                    real v = w[((long)(gi * og + o) * cg + c) * khw + t];
+                    wf[((long)(gi * cg + c) * og + o) * khw + khw - 1 - t] = v;
+                }
 }
 
 /* The same thread count as the parallel regions below use, given the
@@ -184,7 +186,7 @@ static void run_tasks(const conv_pass_args *p, long n_tasks, conv_task_fn fn, re
         size_t slot = slot_elems(p->g);
         int restore = blas_serial_begin();
 #pragma omp parallel for schedule(dynamic)
-        for (long i = 0; i < n_tasks; i++) fn(p, i, ws + (size_t)omp_get_thread_num() * slot);
+        for (long i = 0; i < n_tasks; i++) fn(p, i, slot ? ws + (size_t)omp_get_thread_num() * slot : NULL);
         blas_serial_end(restore);
     } else {
         for (long i = 0; i < n_tasks; i++) fn(p, i, ws);

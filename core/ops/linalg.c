@@ -65,7 +65,8 @@ tensor *op_matmul(tape *t, const tensor *a, const tensor *b) {
     }
     int batch = ba ? ba : (bb ? bb : 1);
     matmul_saved s = {batch, m, n, k, ba ? (long)m * k : 0, bb ? (long)k * n : 0};
-    tensor *y = (ba || bb) ? tape_tensor(t, 3, (int[]){batch, m, n}, "matmul") : tape_tensor(t, 2, (int[]){m, n}, "matmul");
+    bool batched = ba || bb;
+    tensor *y = tape_tensor(t, batched ? 3 : 2, batched ? (int[]){batch, m, n} : (int[]){m, n}, "matmul");
     if (!y) return NULL;
     const struct linalg_kernels *la = t->be->linalg;
     if (!bb)
