@@ -235,13 +235,11 @@ TEST(conv_transpose2d_matches_scatter_definition) {
 
 /* Kernel contract: accumulate = false must ignore the output's old values
  * (NaN here), accumulate = true must add to them. */
-TEST(conv_kernels_overwrite_or_accumulate) {
+static void check_overwrite_accumulate(test_ctx *tc, conv_geom g) {
     const struct conv_kernels *cv = cpu_backend.conv;
-    conv_geom g = {.n = 2, .c = 4, .h = 6, .w = 5, .o = 3, .kh = 3, .kw = 3, .stride_h = 2, .stride_w = 1,
-                   .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .groups = 1};
     conv_geom_set_output(&g);
-    size_t nx = (size_t)g.n * g.c * g.h * g.w, ny = (size_t)g.n * g.o * g.oh * g.ow, nw = (size_t)g.o * g.c * 9;
-    size_t ws_bytes = 0;
+    size_t nx = (size_t)g.n * g.c * g.h * g.w, ny = (size_t)g.n * g.o * g.oh * g.ow;
+    size_t nw = (size_t)g.o * (g.c / g.groups) * g.kh * g.kw, ws_bytes = 0;
     for (int p = CONV_PASS_FORWARD; p <= CONV_PASS_BACKWARD_WEIGHT; p++) {
         size_t b = cv->workspace_bytes(&g, (conv_pass)p);
         if (b > ws_bytes) ws_bytes = b;
@@ -270,8 +268,8 @@ TEST(conv_kernels_overwrite_or_accumulate) {
             finite &= isfinite(first[k][i]);
             doubled &= fabs(out[k][i] - 2 * first[k][i]) <= 1e-5 * (1 + fabs(first[k][i]));
         }
-        CHECK_MSG(finite, "pass %d: accumulate = false kept the old NaN", k);
-        CHECK_MSG(doubled, "pass %d: accumulate = true did not add", k);
+        CHECK_MSG(finite, "%dx%d stride %d: pass %d: accumulate = false kept the old NaN", g.kh, g.kw, g.stride_h, k);
+        CHECK_MSG(doubled, "%dx%d stride %d: pass %d: accumulate = true did not add", g.kh, g.kw, g.stride_h, k);
     }
     for (int k = 0; k < 3; k++) {
         free(out[k]);
@@ -281,6 +279,23 @@ TEST(conv_kernels_overwrite_or_accumulate) {
     free(w);
     free(dy);
     free(ws);
+}
+
+/* One geometry per way the CPU runs a pass: col2im (stride 2), backward-data as a flipped conv (stride 1),
+ * and the pointwise products of a 1x1 kernel; with groups, and with a single image. */
+TEST(conv_kernels_overwrite_or_accumulate) {
+    check_overwrite_accumulate(tc, (conv_geom){.n = 2, .c = 4, .h = 6, .w = 5, .o = 3, .kh = 3, .kw = 3,
+                                               .stride_h = 2, .stride_w = 1, .pad_h = 1, .pad_w = 1,
+                                               .dilation_h = 1, .dilation_w = 1, .groups = 1});
+    check_overwrite_accumulate(tc, (conv_geom){.n = 1, .c = 4, .h = 6, .w = 5, .o = 6, .kh = 3, .kw = 3,
+                                               .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1,
+                                               .dilation_h = 1, .dilation_w = 1, .groups = 2});
+    check_overwrite_accumulate(tc, (conv_geom){.n = 3, .c = 5, .h = 4, .w = 3, .o = 2, .kh = 1, .kw = 1,
+                                               .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1,
+                                               .groups = 1});
+    check_overwrite_accumulate(tc, (conv_geom){.n = 1, .c = 6, .h = 4, .w = 3, .o = 4, .kh = 1, .kw = 1,
+                                               .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1,
+                                               .groups = 1});
 }
 
 /* Runs op_conv2d on zero tensors of the given shapes and checks that it fails with a message naming the op and

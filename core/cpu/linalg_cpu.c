@@ -7,13 +7,6 @@
 
 static void cpu_gemm(bool trans_a, bool trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                      const real *b, int ldb, real beta, real *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        /* BLAS leaves C alone when k = 0 but beta = 0 must still clear it. */
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++) c[(long)i * ldc + j] = beta == 0 ? 0 : beta * c[(long)i * ldc + j];
-        return;
-    }
     enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
 #if REAL_IS_DOUBLE
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
