@@ -15,8 +15,8 @@ static void cpu_gemm(bool trans_a, bool trans_b, int m, int n, int k, real alpha
 #endif
 }
 
-/* One product after another: each is large enough for BLAS to thread, and
- * BLAS called from inside an OpenMP region fights its own thread pool. */
+/* One product after another, each on BLAS's threads: BLAS called from
+ * inside an OpenMP region would fight its own thread pool. */
 static void cpu_gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, real alpha, const real *a, int lda,
                              long stride_a, const real *b, int ldb, long stride_b, real beta, real *c, int ldc,
                              long stride_c, int batch) {

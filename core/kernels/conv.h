@@ -39,7 +39,8 @@ static inline void conv_geom_set_output(conv_geom *g) {
 /* Each pass writes its output when `accumulate` is false and adds to it when
  * true (cuDNN's beta 0 or 1): ops run forward passes with false and
  * backward passes with true. `ws` holds workspace_bytes(g, pass) bytes of
- * device memory the kernel may overwrite (NULL when that is 0). */
+ * device memory the kernel may overwrite (NULL when that is 0); the size
+ * may depend on the thread count, so query it right before the call. */
 struct conv_kernels {
     size_t (*workspace_bytes)(const conv_geom *g, conv_pass pass);
     /* y = conv(x, w) */
