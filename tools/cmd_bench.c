@@ -1,8 +1,12 @@
+/* ganc bench <ops|...>: dispatches to one benchmark. */
 #include <stdio.h>
+#include <string.h>
 
+#include "tools/bench.h"
 #include "tools/commands.h"
 
 int cmd_bench(int argc, char **argv) {
-    fprintf(stderr, "bench: not implemented yet\n");
+    if (argc >= 2 && strcmp(argv[1], "ops") == 0) return bench_ops(argc - 1, argv + 1);
+    fprintf(stderr, "usage: ganc bench ops [--repeat N]\n");
     return 2;
 }
