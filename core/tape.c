@@ -25,6 +25,7 @@ tape *tape_new(device dev) {
 
 void tape_free(tape *t) {
     if (!t) return;
+    if (t->scratch) t->be->release(t->scratch);
     arena_release(&t->meta);
     arena_release(&t->data);
     free(t->nodes);
@@ -47,6 +48,15 @@ bool tape_grad_enabled(const tape *t) { return t->no_grad_depth == 0; }
 
 void *tape_alloc_meta(tape *t, size_t bytes) { return arena_alloc(&t->meta, bytes); }
 void *tape_alloc_data(tape *t, size_t bytes) { return arena_alloc(&t->data, bytes); }
+
+void *tape_scratch(tape *t, size_t bytes) {
+    if (bytes <= t->scratch_bytes) return t->scratch;
+    if (t->scratch) t->be->release(t->scratch);
+    t->scratch = t->be->alloc(bytes);
+    t->scratch_bytes = t->scratch ? bytes : 0;
+    if (!t->scratch) GANC_ERR(GANC_ERR_MEMORY, "tape: out of memory for %zu bytes of op scratch", bytes);
+    return t->scratch;
+}
 
 tensor *tape_tensor(tape *t, int ndim, const int *shape, const char *name) {
     if (shape_check(name ? name : "tape_tensor", ndim, shape)) return NULL;

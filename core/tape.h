@@ -37,6 +37,8 @@ struct tape {
     unsigned long step; /* incremented by tape_reset */
     unsigned long pass; /* incremented by each tape_backward */
     int no_grad_depth;
+    void *scratch; /* see tape_scratch */
+    size_t scratch_bytes;
 };
 
 /* NULL with an error when the device is unavailable or memory is short. */
@@ -57,9 +59,14 @@ tensor *tape_from_host(tape *t, int ndim, const int *shape, const real *values, 
 /* Leaf tensor of this step that collects a gradient (inputs of gradient checks, penalties). */
 ganc_status tape_set_requires_grad(tape *t, tensor *x);
 
-/* Scratch memory for the step (meta: host, data: device). */
+/* Memory that lives until tape_reset (meta: host, data: device). */
 void *tape_alloc_meta(tape *t, size_t bytes);
 void *tape_alloc_data(tape *t, size_t bytes);
+/* Device scratch for the kernel calls of one op (im2col buffers, filter
+ * passes): valid until the next tape_scratch call. It grows to the largest
+ * request and is kept, so a step costs the largest op's scratch, not the
+ * sum over its ops. NULL with an error when memory is short. */
+void *tape_scratch(tape *t, size_t bytes);
 
 /* Checks the inputs of an op: not NULL, alive in this step, on the tape's
  * device. Returns a status naming the op and the offending input. */

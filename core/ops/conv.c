@@ -2,12 +2,12 @@
 
 #include "core/kernels/conv.h"
 
-/* Scratch for the given passes (the larger of the two), from the step
- * arena; *ws is NULL when none is needed. */
+/* Scratch for the given passes (the larger of the two); *ws is NULL when
+ * none is needed. */
 static ganc_status workspace(tape *t, const conv_geom *g, conv_pass p1, conv_pass p2, void **ws) {
     size_t a = t->be->conv->workspace_bytes(g, p1), b = t->be->conv->workspace_bytes(g, p2);
     size_t bytes = a > b ? a : b;
-    *ws = bytes ? tape_alloc_data(t, bytes) : NULL;
+    *ws = bytes ? tape_scratch(t, bytes) : NULL;
     return bytes && !*ws ? ganc_error_status() : GANC_OK;
 }
 

@@ -87,7 +87,7 @@ static ganc_status gaussian_blur_backward(tape *t, const tape_node *node) {
     const filter_saved *s = node->saved;
     tensor *x = node->in[0];
     real *dx = tape_grad(t, x);
-    real *tmp = dx ? tape_alloc_data(t, x->numel * sizeof *tmp) : NULL;
+    real *tmp = dx ? tape_scratch(t, x->numel * sizeof *tmp) : NULL;
     if (!tmp) return ganc_error_status();
     t->be->image->separable_filter_backward(node->out->grad, dims4_of(x), s->a, s->n, s->a, s->n, tmp, dx, 1, 0);
     return GANC_OK;
@@ -110,7 +110,7 @@ tensor *op_gaussian_blur(tape *t, const tensor *x, int ksize, real sigma) {
     gaussian_taps(ksize, sg, host);
     real *taps = upload_taps(t, host, ksize);
     tensor *y = taps ? tape_tensor(t, 4, x->shape, "gaussian_blur") : NULL;
-    real *tmp = y ? tape_alloc_data(t, x->numel * sizeof *tmp) : NULL;
+    real *tmp = y ? tape_scratch(t, x->numel * sizeof *tmp) : NULL;
     if (!tmp) return NULL;
     t->be->image->separable_filter_forward(x->data, dims4_of(x), taps, ksize, taps, ksize, tmp, y->data, 1, 0);
     tape_node *node;
@@ -124,7 +124,7 @@ static ganc_status sobel_backward(tape *t, const tape_node *node) {
     const filter_saved *s = node->saved;
     tensor *x = node->in[0];
     real *dx = tape_grad(t, x);
-    real *tmp = dx ? tape_alloc_data(t, x->numel * sizeof *tmp) : NULL;
+    real *tmp = dx ? tape_scratch(t, x->numel * sizeof *tmp) : NULL;
     if (!tmp) return ganc_error_status();
     const real *dy = node->out->grad;
     t->be->image->separable_filter_backward(dy, dims4_of(x), s->a, s->n, s->b, s->n, tmp, dx, 2, 0);
@@ -139,7 +139,7 @@ tensor *op_sobel(tape *t, const tensor *x) {
     real *taps = upload_taps(t, host, 6);
     const int shape[4] = {x->shape[0], 2 * x->shape[1], x->shape[2], x->shape[3]};
     tensor *y = taps ? tape_tensor(t, 4, shape, "sobel") : NULL;
-    real *tmp = y ? tape_alloc_data(t, x->numel * sizeof *tmp) : NULL;
+    real *tmp = y ? tape_scratch(t, x->numel * sizeof *tmp) : NULL;
     if (!tmp) return NULL;
     const real *deriv = taps, *smooth = taps + 3;
     t->be->image->separable_filter_forward(x->data, dims4_of(x), deriv, 3, smooth, 3, tmp, y->data, 2, 0);
