@@ -1,10 +1,13 @@
-/* ganc bench synth [--size S] [--seconds T] [--style NAME]: images per second of the
- * synthetic face renderer, per style, in memory, on one core (the renderer
- * itself is single-threaded; the dataset writer runs one per thread). */
+/* ganc bench synth [--size S] [--seconds T] [--style NAME]: images per
+ * second of the synthetic face renderer, per style, on one core: rendered in
+ * memory (what training uses), and with PNG encoding of image and mask (what
+ * `ganc synth` does per thread). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <stb_image_write.h>
 
 #include "data/synth/synth.h"
 #include "tools/commands.h"
@@ -13,6 +16,11 @@ static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void count_bytes(void *context, void *data, int size) {
+    (void)data;
+    *(size_t *)context += (size_t)size;
 }
 
 int bench_synth(int argc, char **argv) {
@@ -55,27 +63,36 @@ int bench_synth(int argc, char **argv) {
         free(mask);
         return 1;
     }
-    printf("synth render, %dx%d, one core, image + mask + labels in memory:\n", size, size);
+    printf("synth, %dx%d, one core: image + mask + labels in memory, and with both encoded as PNG\n", size, size);
     int status = 0;
     for (int s = 0; s < SYNTH_STYLE_COUNT && !status; s++) {
         if (only >= 0 && s != only) continue;
-        long n = 0;
-        double t0 = now_s(), t = t0;
-        while (t - t0 < seconds) {
-            for (int k = 0; k < 16; k++, n++) {
-                synth_face face;
-                synth_labels labels;
-                synth_face_sample(1, (uint32_t)n, 0, &face);
-                if (synth_render(r, (synth_style)s, &face, rgb, mask, &labels)) {
-                    fprintf(stderr, "bench synth: %s\n", ganc_error_message());
-                    status = 1;
-                    break;
+        double rate[2];
+        for (int png = 0; png < 2 && !status; png++) {
+            long n = 0;
+            double t0 = now_s(), t = t0;
+            while (t - t0 < seconds * (png ? 0.5 : 1)) {
+                for (int k = 0; k < 8; k++, n++) {
+                    synth_face face;
+                    synth_labels labels;
+                    synth_face_sample(1, (uint32_t)n, 0, &face);
+                    if (synth_render(r, (synth_style)s, &face, rgb, mask, &labels)) {
+                        fprintf(stderr, "bench synth: %s\n", ganc_error_message());
+                        status = 1;
+                        break;
+                    }
+                    if (png) {
+                        size_t bytes = 0;
+                        stbi_write_png_to_func(count_bytes, &bytes, size, size, 3, rgb, size * 3);
+                        stbi_write_png_to_func(count_bytes, &bytes, size, size, 1, mask, size);
+                    }
                 }
+                t = now_s();
             }
-            t = now_s();
+            rate[png] = (double)n / (t - t0);
         }
-        printf("  %-8s %8.0f images/s  (%.3f ms/image)\n", synth_style_name((synth_style)s), (double)n / (t - t0),
-               1e3 * (t - t0) / (double)n);
+        printf("  %-8s %7.0f images/s rendered (%.3f ms each), %6.0f images/s with PNG\n",
+               synth_style_name((synth_style)s), rate[0], 1e3 / rate[0], rate[1]);
     }
     synth_renderer_free(r);
     free(rgb);

@@ -138,7 +138,7 @@ int cmd_synth(int argc, char **argv) {
     }
 
     if (grid) {
-        int n_ids = identities ? (int)(identities > 64 ? 64 : identities) : 6;
+        int n_ids = identities ? (int)(identities > 1000 ? 1000 : identities) : 6;
         if (synth_write_grid(grid, o.seed, n_ids, o.size)) {
             fprintf(stderr, "synth: --grid %s: %s\n", grid, ganc_error_message());
             return 1;

@@ -53,8 +53,9 @@ static void human_colours(human_ctx *h, const synth_face *f) {
     colour_saturate(h->iris, sat);
 }
 
-/* The light in face-local axes: from the side set by light_direction,
- * slightly above, rotated with the head's roll so shading stays attached. */
+/* The light comes from the side set by light_direction, slightly above;
+ * shading works in face units, so it is expressed in the head's own,
+ * rolled axes. */
 void synth_light(const synth_face *f, const xform *t, float light[3]) {
     float az = (f->p[SYNTH_P_LIGHT_DIRECTION] - 0.5f) * 2.2f;
     float lx = 0.8f * sinf(az), ly = -0.35f;
@@ -126,24 +127,16 @@ static void begin_q(draw_ctx *d, const human_ctx *h) { path_begin(d->q, &h->pl->
 
 static void draw_clothes(draw_ctx *d, const human_ctx *h) {
     const human_geom *g = h->g;
+    shading body = h->face_sh; /* the torso's own bulge, untextured and matte */
+    body.cv = g->Hb + 1.0f;
+    body.ru = 1.6f;
+    body.rv = 0.8f;
+    body.tex = NULL;
+    body.specular = 0;
     begin_q(d, h);
     path_ellipse(d->q, 0, g->Hb + 1.0f, 1.55f, 0.62f, 0, 1);
-    paint pt;
-    if (h->look->shaded) {
-        pt = paint_shaded(h->cloth, &h->face_sh);
-        shading sh = h->face_sh;
-        sh.cu = 0;
-        sh.cv = g->Hb + 1.0f;
-        sh.ru = 1.6f;
-        sh.rv = 0.8f;
-        sh.tex = NULL;
-        sh.specular = 0;
-        pt.sh = &sh;
-        fill_q(d, &pt);
-    } else {
-        pt = paint_flat(h->cloth, 1);
-        fill_q(d, &pt);
-    }
+    paint pt = paint_shaded(h->cloth, &body);
+    fill_q(d, &pt);
     outline_q(d, h, true);
 }
 

@@ -42,7 +42,6 @@ ganc_status synth_render_scene(synth_renderer *r, synth_style style, uint64_t se
             float rad = FACE_EXTENT * scale;
             float cx = rad + (float)rng_uniform(&g) * ((float)w - 2 * rad);
             float cy = rad + (float)rng_uniform(&g) * ((float)h - 2 * rad);
-            if (2 * rad > (float)w || 2 * rad > (float)h) continue;
             bool free_spot = true;
             for (int j = 0; j < n_placed; j++)
                 if (hypotf(cx - placed[j][0], cy - placed[j][1]) < rad + placed[j][2]) free_spot = false;

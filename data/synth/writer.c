@@ -175,6 +175,30 @@ static ganc_status write_one(const synth_write_opts *o, worker *wk, int index, i
     return GANC_OK;
 }
 
+/* The first failure of any thread; the others stop at their next image. */
+typedef struct {
+    int failed;
+    ganc_status status;
+    char message[1024];
+} failure;
+
+static void fail_once(failure *fl, ganc_status status, const char *message) {
+#pragma omp critical(synth_writer_failure)
+    if (!fl->failed) {
+        fl->status = status;
+        snprintf(fl->message, sizeof fl->message, "%s", message);
+#pragma omp atomic write
+        fl->failed = 1;
+    }
+}
+
+static int has_failed(failure *fl) {
+    int v;
+#pragma omp atomic read
+    v = fl->failed;
+    return v;
+}
+
 ganc_status synth_write_dataset(const synth_write_opts *o) {
     if (synth_write_check(o)) return ganc_error_status();
     if (make_folders(o)) return ganc_error_status();
@@ -191,38 +215,24 @@ ganc_status synth_write_dataset(const synth_write_opts *o) {
         fclose(f);
         return GANC_ERR(GANC_ERR_MEMORY, "synth_write_dataset: cannot allocate row buffers");
     }
-    volatile int failed = 0;
-    char message[1024] = "";
-    ganc_status fail_status = GANC_OK;
+    failure fl = {0};
 #pragma omp parallel
     {
         worker wk = {synth_renderer_new(w, h), malloc((size_t)w * h * 3), malloc((size_t)w * h)};
-        if (!wk.r || !wk.rgb || !wk.mask) {
-#pragma omp critical(synth_writer_error)
-            if (!failed) {
-                failed = 1;
-                fail_status = wk.r ? GANC_ERR_MEMORY : ganc_error_status();
-                snprintf(message, sizeof message, "%s", wk.r ? "cannot allocate image buffers" : ganc_error_message());
-            }
-        }
+        if (!wk.r)
+            fail_once(&fl, ganc_error_status(), ganc_error_message());
+        else if (!wk.rgb || !wk.mask)
+            fail_once(&fl, GANC_ERR_MEMORY, "cannot allocate image buffers");
         for (int start = 0; start < o->n; start += CHUNK) {
             int end = start + CHUNK < o->n ? start + CHUNK : o->n;
 #pragma omp for schedule(dynamic)
-            for (int i = start; i < end; i++) {
-                for (int slot = 0; slot < o->n_styles && !failed; slot++) {
+            for (int i = start; i < end; i++)
+                for (int slot = 0; slot < o->n_styles && !has_failed(&fl); slot++) {
                     char *row = rows + ((size_t)(i - start) * 2 + slot) * ROW_MAX;
-                    if (write_one(o, &wk, i, slot, row)) {
-#pragma omp critical(synth_writer_error)
-                        if (!failed) {
-                            failed = 1;
-                            fail_status = ganc_error_status();
-                            snprintf(message, sizeof message, "%s", ganc_error_message());
-                        }
-                    }
+                    if (write_one(o, &wk, i, slot, row)) fail_once(&fl, ganc_error_status(), ganc_error_message());
                 }
-            }
 #pragma omp single
-            if (!failed)
+            if (!has_failed(&fl))
                 for (int i = start; i < end; i++)
                     for (int slot = 0; slot < o->n_styles; slot++)
                         fputs(rows + ((size_t)(i - start) * 2 + slot) * ROW_MAX, f);
@@ -234,7 +244,7 @@ ganc_status synth_write_dataset(const synth_write_opts *o) {
     free(rows);
     bool write_error = ferror(f) != 0;
     if (fclose(f) != 0) write_error = true;
-    if (failed) return GANC_ERR(fail_status, "%s", message);
+    if (fl.failed) return GANC_ERR(fl.status, "%s", fl.message);
     if (write_error) return GANC_ERR(GANC_ERR_IO, "cannot write %s", csv);
     return GANC_OK;
 }
