@@ -168,16 +168,35 @@ static void draw_back_hair(draw_ctx *d, const human_ctx *h) {
 static void draw_neck(draw_ctx *d, const human_ctx *h) {
     const human_geom *g = h->g;
     float nw = g->W * 0.46f, top = 0.2f, bottom = g->Hb + 0.42f;
+    shading neck = h->face_sh; /* a vertical cylinder facing the viewer */
+    neck.cv = bottom;
+    neck.ru = nw * 1.3f;
+    neck.rv = 3;
+    neck.specular = 0;
     begin_q(d, h);
     path_move(d->q, nw, top);
     path_quad(d->q, nw * 0.95f, 0.5f * (top + bottom), nw * 1.1f, bottom);
     path_quad(d->q, 0, bottom + 0.22f, -nw * 1.1f, bottom);
     path_quad(d->q, -nw * 0.95f, 0.5f * (top + bottom), -nw, top);
-    float shadow[3];
-    scale_col(shadow, h->skin, 0.78f);
-    paint pt = paint_shaded(shadow, &h->face_sh);
+    float tone[3];
+    scale_col(tone, h->skin, 0.85f);
+    paint pt = paint_shaded(tone, &neck);
     fill_q(d, &pt);
     outline_q(d, h, true);
+    if (h->look->shaded) { /* the jaw's shadow: the face oval moved down, on the neck only */
+        canvas_clear_clip(d->c);
+        canvas_mask_add(d->c, d->q, d->c->clip);
+        xform down = h->pl->t;
+        down.tx += down.b * 0.08f;
+        down.ty += down.d * 0.08f;
+        path_begin(d->q, &down);
+        path_face_oval(d->q, g, 0);
+        float shadow[3];
+        scale_col(shadow, h->skin, 0.45f);
+        paint sp = paint_flat(shadow, 0.4f);
+        sp.clip = d->c->clip;
+        fill_q(d, &sp);
+    }
 }
 
 static void draw_ears(draw_ctx *d, const human_ctx *h) {
