@@ -194,6 +194,17 @@ TEST(synth_attributes_have_36_documented_dims) {
         }
 }
 
+TEST(synth_canonical_face_is_neutral_and_upright) {
+    synth_face f;
+    synth_face_sample(6, 3, 2, &f);
+    synth_face c = synth_face_canonical(&f);
+    for (int i = 0; i < SYNTH_FIRST_EXPRESSION_PARAM; i++) CHECK(c.p[i] == f.p[i]);
+    CHECK(synth_face_expression(&c) == SYNTH_EXPR_NEUTRAL);
+    float a[SYNTH_N_ATTRS];
+    synth_attributes(&c, SYNTH_VIRTUAL, a);
+    CHECK(a[SYNTH_A_HEAD_ROLL] == 0 && a[SYNTH_A_SMILE] == 0 && a[SYNTH_A_MOUTH_OPEN] == 0);
+}
+
 /* Every expression class and hair style occurs: the sampler covers the labels. */
 TEST(synth_sampler_covers_every_class) {
     int expr[4] = {0}, hair[4] = {0}, dogs = 0;
