@@ -16,6 +16,7 @@ static const command commands[] = {
     {"gradcheck", cmd_gradcheck, "finite-difference gradient checks of every op"},
     {"bench", cmd_bench, "benchmarks (bench ops)"},
     {"device", cmd_device, "show which device --device would pick"},
+    {"synth", cmd_synth, "render synthetic faces with labels"},
 };
 
 static void usage(FILE *out) {
