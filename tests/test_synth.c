@@ -382,3 +382,16 @@ TEST(synth_bad_arguments_are_reported) {
     CHECK(strstr(ganc_error_message(), "/proc/ganc_synth_unwritable") != NULL);
     CHECK(synth_write_grid("/proc/ganc_synth_grid.png", 0, 2, 16) == GANC_ERR_IO);
 }
+
+/* Regression: this face's background clutter has an edge whose x, stepped
+ * by its slope, rounded just below 0 and wrote before the coverage row
+ * (caught by ASan in `ganc demo`; the sanitizer run of this test catches a relapse). */
+TEST(synth_clutter_edge_on_canvas_side_stays_in_row) {
+    synth_renderer *r = synth_renderer_new(48, 48);
+    REQUIRE(r);
+    uint8_t rgb[48 * 48 * 3];
+    synth_face face;
+    synth_face_sample(1, 1811, 0, &face);
+    CHECK(synth_render(r, SYNTH_PHOTO, &face, rgb, NULL, NULL) == GANC_OK);
+    synth_renderer_free(r);
+}

@@ -10,7 +10,7 @@
 #include <stb_image_write.h>
 
 #include "data/synth/synth.h"
-#include "tools/commands.h"
+#include "tools/bench.h"
 
 static double now_s(void) {
     struct timespec ts;

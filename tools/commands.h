@@ -8,6 +8,5 @@ int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
-int bench_synth(int argc, char **argv);
 
 #endif

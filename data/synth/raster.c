@@ -32,7 +32,9 @@ static void acc_edge(canvas *c, float x0, float y0, float x1, float y1) {
     for (int y = (int)y0; y < yend; y++) {
         float *row = c->acc + (size_t)y * stride;
         float dy = minf((float)(y + 1), y1) - maxf((float)y, y0);
-        float xnext = x + dxdy * dy;
+        /* Stepping x by its slope can round a hair past the canvas side;
+         * the clamp keeps the coverage cells inside the row. */
+        float xnext = clampf(x + dxdy * dy, 0, (float)c->w);
         float d = dy * dir;
         float xa = minf(x, xnext), xb = maxf(x, xnext);
         float xa_floor = floorf(xa);
