@@ -7,6 +7,7 @@
 #include "core/ops/image.h"
 #include "core/ops/spatial.h"
 #include "tests/test.h"
+#include "tests/adjoint_check.h"
 
 #define MAX_VALUES 1024
 
@@ -267,32 +268,6 @@ TEST(sobel_rejects_non_planar_input) {
 }
 
 /* ---- large inputs: the parallel paths ---- */
-
-/* The three ops are linear, so backward is the adjoint:
- * sum(op(x) * u) = sum(x * grad) with grad = op^T(u). The input is large
- * enough to take the kernels' parallel branches. */
-static void check_adjoint(test_ctx *tc, const char *what, tensor *(*f)(tape *, const tensor *)) {
-    tape *t = tape_new(device_cpu());
-    REQUIRE(t);
-    const int shape[4] = {2, 4, 66, 70};
-    tensor *x = tape_tensor(t, 4, shape, "x");
-    REQUIRE(x && tape_set_requires_grad(t, x) == GANC_OK);
-    for (size_t i = 0; i < x->numel; i++) x->data[i] = (real)((i * 7919) % 10007) / 10007 - (real)0.5;
-    tensor *y = f(t, x);
-    REQUIRE(y);
-    tensor *u = tape_tensor(t, y->ndim, y->shape, "u");
-    REQUIRE(u);
-    double lhs = 0, rhs = 0, scale = 0;
-    for (size_t i = 0; i < y->numel; i++) {
-        u->data[i] = (real)((i * 104729) % 1009) / 1009 - (real)0.5;
-        lhs += (double)y->data[i] * u->data[i];
-        scale += fabs((double)y->data[i] * u->data[i]);
-    }
-    REQUIRE(tape_backward(t, y, u) == GANC_OK);
-    for (size_t i = 0; i < x->numel; i++) rhs += (double)x->data[i] * x->grad[i];
-    CHECK_MSG(fabs(lhs - rhs) <= 1e-4 * scale, "%s: <op(x),u> = %.9g but <x,op^T(u)> = %.9g", what, lhs, rhs);
-    tape_free(t);
-}
 
 static tensor *large_area(tape *t, const tensor *x) { return op_area_downscale(t, x, 16, 16); }
 static tensor *large_blur(tape *t, const tensor *x) { return op_gaussian_blur(t, x, 0, 1.5); }
