@@ -5,6 +5,7 @@
 #include "core/gradcheck/cases.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/view.h"
+#include "core/params.h"
 #include "tests/test.h"
 
 TEST(gradcheck_every_case) {
@@ -47,4 +48,32 @@ TEST(gradcheck_rejects_case_without_its_op) {
     gradcheck_result r;
     REQUIRE(gradcheck_run(&mislabelled, &r) == GANC_OK);
     CHECK(!r.passed);
+}
+
+/* gradcheck_function over a composition with parameters of a param_set:
+ * y = tanh(x * w + b), checked with respect to x, w and b. */
+typedef struct {
+    tensor *x, *w, *b;
+} affine_tanh;
+
+static tensor *fw_affine_tanh(tape *t, void *ctx) {
+    affine_tanh *a = ctx;
+    return op_tanh(t, op_add(t, op_mul(t, a->x, a->w), a->b));
+}
+
+TEST(gradcheck_function_checks_parameters) {
+    param_set ps;
+    params_init(&ps, "layer");
+    affine_tanh a = {tensor_new(2, (int[]){3, 4}, "x"), params_add(&ps, "layer.w", 2, (int[]){1, 4}),
+                     params_add(&ps, "layer.b", 1, (int[]){4})};
+    REQUIRE(a.x && a.w && a.b && tensor_set_requires_grad(a.x, true) == GANC_OK);
+    for (int i = 0; i < 12; i++) a.x->data[i] = (real)(0.1 * i - 0.5);
+    for (int i = 0; i < 4; i++) a.w->data[i] = (real)(0.3 * i - 0.4), a.b->data[i] = (real)(0.05 * i);
+    tensor *wrt[3] = {a.x, a.w, a.b};
+    gradcheck_result r;
+    REQUIRE(gradcheck_function(fw_affine_tanh, &a, 3, wrt, OP_TANH, 0, &r) == GANC_OK);
+    CHECK_MSG(r.passed, "%s", r.message);
+    CHECK(r.checked == 12 + 4 + 4);
+    tensor_free(a.x);
+    params_free(&ps);
 }

@@ -58,6 +58,16 @@ const gradcheck_case *gradcheck_case_at(size_t i);
 /* Cases whose op is `op`; used by the op-coverage test. */
 size_t gradcheck_cases_for_op(op_id op);
 
+/* The general form, for layers and losses built from several ops: checks
+ * the gradient of L = sum(w * f(t, ctx)) with respect to each of the n
+ * persistent tensors in wrt (parameters of a param_set, or tensors given a
+ * gradient buffer by tensor_set_requires_grad). must_record: an op that f
+ * must put on the tape, or OP_COUNT for none; expected_scale as in
+ * gradcheck_case. */
+typedef tensor *(*gradcheck_fn)(tape *t, void *ctx);
+ganc_status gradcheck_function(gradcheck_fn f, void *ctx, int n, tensor *const *wrt, op_id must_record,
+                               double expected_scale, gradcheck_result *r);
+
 /* Runs one case. Returns non-OK only when the case could not run (its
  * forward failed); a gradient mismatch is reported in r->passed. */
 ganc_status gradcheck_run(const gradcheck_case *c, gradcheck_result *r);
