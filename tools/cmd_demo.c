@@ -155,7 +155,8 @@ static int run(const demo_options *o, demo_state *s, tape *t, demo_set *train, d
     fclose(log);
     if (evaluate(t, s, test, generated, &after)) return fail("evaluation");
     printf("demo: test L1 after training %.4f (before %.4f, copying the photo %.4f)\n", after, before, identity_l1);
-    printf("demo: peak step memory %.1f MB values + %.1f MB tape\n", t->data.peak / 1e6, t->meta.peak / 1e6);
+    printf("demo: memory peaks: step values %.1f MB, tape %.2f MB; parameters+gradients G %.2f MB, D %.2f MB\n",
+           t->data.peak / 1e6, t->meta.peak / 1e6, params_bytes(&s->g.params) / 1e6, params_bytes(&s->d.params) / 1e6);
     snprintf(path, sizeof path, "%s/metrics.txt", o->out);
     FILE *m = fopen(path, "w");
     if (!m) return fprintf(stderr, "demo: cannot write %s: %s\n", path, strerror(errno)), 1;
