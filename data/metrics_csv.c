@@ -104,7 +104,8 @@ static ganc_status trim_for_resume(metrics_csv *m, long resume_step) {
     if (st || !text) return st;
     size_t keep = 0;
     const char *nl = memchr(text, '\n', size);
-    if (nl) { /* a header without its newline was cut short: the file starts over */
+    /* Without a newline, the header itself was cut short: the file starts over. */
+    if (nl) {
         st = parse_header(m, text, (size_t)(nl - text));
         keep = (size_t)(nl - text) + 1;
     }

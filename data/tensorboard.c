@@ -79,9 +79,10 @@ static ganc_status create_file(tb_writer *w, const char *dir) {
     size_t size = strlen(dir) + strlen(host) + 64;
     w->path = malloc(size);
     if (!w->path) return GANC_ERR(GANC_ERR_MEMORY, "tensorboard: out of memory for a path in %s", dir);
+    int len = snprintf(w->path, size, "%s/events.out.tfevents.%010lld.%s", dir, seconds, host);
+    /* Two digits keep the name order (in which TensorBoard reads files) the order of creation. */
     for (int attempt = 0; attempt < 100; attempt++) {
-        int len = snprintf(w->path, size, "%s/events.out.tfevents.%010lld.%s", dir, seconds, host);
-        if (attempt) snprintf(w->path + len, size - (size_t)len, ".%d", attempt);
+        if (attempt) snprintf(w->path + len, size - (size_t)len, ".%02d", attempt);
         int fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd < 0 && errno == EEXIST) continue;
         if (fd < 0) return GANC_ERR(GANC_ERR_IO, "tensorboard: cannot create %s: %s", w->path, strerror(errno));
@@ -92,6 +93,7 @@ static ganc_status create_file(tb_writer *w, const char *dir) {
         }
         return GANC_OK;
     }
+    w->path[len] = '\0';
     return GANC_ERR(GANC_ERR_IO, "tensorboard: 100 event files named %s* exist already", w->path);
 }
 

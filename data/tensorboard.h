@@ -18,7 +18,7 @@ typedef struct tb_writer tb_writer;
 
 /* Creates `dir` when it is missing (its parent must exist) and a new file
  * DIR/events.out.tfevents.<unix time, 10 digits>.<hostname> in it, with
- * ".1", ".2", ... appended when a file of that name exists already (two
+ * ".01", ".02", ... appended when a file of that name exists already (two
  * writers opened within a second). resume_step < 0 starts a run;
  * resume_step >= 0 continues one restored from the checkpoint of that step:
  * TensorBoard then drops the points after resume_step that earlier files in

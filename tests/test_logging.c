@@ -331,6 +331,8 @@ TEST(logging_tfevents_roundtrip) {
     REQUIRE(w1 && w2);
     CHECK(strcmp(tb_writer_path(w1), tb_writer_path(w2)) != 0);
     CHECK(strcmp(tb_writer_path(w1), path) != 0);
+    if (strncmp(tb_writer_path(w1), path, strlen(path)) == 0) /* the same second */
+        CHECK(strcmp(tb_writer_path(w1) + strlen(path), ".01") == 0);
     snprintf(path, sizeof path, "%s", tb_writer_path(w2));
     CHECK(tb_close(w1) == GANC_OK && tb_close(w2) == GANC_OK);
     /* Resumed from the checkpoint of step 200: START at 201 (TensorBoard keeps the steps before it). */
