@@ -2,7 +2,7 @@
 #define GANC_TOOLS_PROGRESS_H
 
 /* Training progress on the terminal. On a TTY one line is redrawn in place
- *   step 120/2000 [#.........] 3.4 it/s ETA 9m12s  D_A 0.251 G_A 0.613
+ *   step 620/2000 [###.......] 3.4 it/s ETA 6m46s  D_A 0.251 G_A 0.613
  * at most every PROGRESS_REDRAW_S seconds (and at the last step), cut to the
  * terminal width so that it never wraps. Otherwise (a log file, a pipe) the
  * same line without the bar is printed every log_every steps and at the
