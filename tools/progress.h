@@ -1,0 +1,54 @@
+#ifndef GANC_TOOLS_PROGRESS_H
+#define GANC_TOOLS_PROGRESS_H
+
+/* Training progress on the terminal. On a TTY one line is redrawn in place
+ *   step 620/2000 [###.......] 3.4 it/s ETA 6m46s  D_A 0.251 G_A 0.613
+ * at most every PROGRESS_REDRAW_S seconds (and at the last step), cut to the
+ * terminal width so that it never wraps. Otherwise (a log file, a pipe) the
+ * same line without the bar is printed every log_every steps and at the
+ * last step. The rate comes from a moving window of recent steps, so it
+ * follows changes of speed and ignores the slow first step. */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define PROGRESS_WINDOW 16    /* samples of (step, time) behind the rate */
+#define PROGRESS_SAMPLE_S 0.25 /* least time between two samples */
+#define PROGRESS_REDRAW_S 0.1
+#define PROGRESS_BAR 10       /* characters of the bar */
+
+typedef struct progress {
+    FILE *out;
+    bool tty;      /* redraw one line; set by progress_init from isatty */
+    int log_every; /* steps between plain lines when not a TTY */
+    int columns;   /* terminal width: TTY lines are cut to columns - 1 */
+    double last_draw;
+    bool line_open; /* a TTY line is shown without its newline */
+    struct {
+        long step;
+        double time;
+    } window[PROGRESS_WINDOW];
+    int n_window, newest;
+} progress;
+
+/* log_every < 1 counts as 1. */
+void progress_init(progress *p, FILE *out, int log_every);
+
+/* `step` steps of `total` are done; names[i] = values[i] are the latest
+ * losses (n may be 0). */
+void progress_update(progress *p, long step, long total, const char *const *names, const double *values, int n);
+/* The same at time `now` (seconds on any monotonic clock): for tests. */
+void progress_update_at(progress *p, double now, long step, long total, const char *const *names,
+                        const double *values, int n);
+
+/* Steps per second over the window; 0 while unknown. */
+double progress_rate(const progress *p);
+
+/* Prints a line of its own (a checkpoint saved, a sample written) without
+ * breaking the redrawn line, which comes back at the next update. */
+void progress_message(progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Ends a redrawn line with its newline; call after the last update. */
+void progress_finish(progress *p);
+
+#endif
