@@ -26,9 +26,11 @@ CFLAGS    := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -fopenmp -I. -
 LDFLAGS   := $(if $(filter 1,$(SAN)),$(SANFLAGS)) -fopenmp
 LDLIBS    := -lopenblas -lstb -lz -lm -lpthread
 
+# Everything but main() goes into the library, so tests can call commands in-process.
+TOOL_SRC  := tools/ganc.c
 LIB_SRC   := $(wildcard core/*.c core/cpu/*.c core/ops/*.c core/gradcheck/*.c layers/*.c losses/*.c \
-                        optim/*.c data/*.c data/*/*.c)
-TOOL_SRC  := $(wildcard tools/*.c)
+                        optim/*.c data/*.c data/*/*.c experiments/*.c experiments/*/*.c) \
+             $(filter-out $(TOOL_SRC),$(wildcard tools/*.c))
 TEST_SRC  := $(wildcard tests/test_*.c)
 PREC_SRC  := $(wildcard tests/precision_*.c)
 CU_SRC    := $(wildcard core/cuda/*.cu)

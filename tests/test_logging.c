@@ -22,7 +22,7 @@
 
 /* The tools/ sources are linked into bin/ganc only, not into the test runner, so the
  * progress bar is compiled into this test directly. */
-#include "tools/progress.c"
+#include "tools/progress.h"
 
 /* ---- helpers ---- */
 
