@@ -1,5 +1,6 @@
 #include "optim/adam.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <tgmath.h>
 
@@ -52,5 +53,29 @@ ganc_status adam_step(adam *opt, param_set *ps) {
         v[i] = c.beta2 * v[i] + (1 - c.beta2) * g[i] * g[i];
         w[i] = w[i] * decay - step_size * m[i] / (sqrt(v[i]) * inv_sqrt_c2 + c.eps);
     }
+    return GANC_OK;
+}
+
+ganc_status adam_save(const adam *opt, const param_set *ps, checkpoint *ck) {
+    char key[128];
+    snprintf(key, sizeof key, "optim.%s.step", ps->name);
+    ganc_status st = checkpoint_set_meta_u64(ck, key, (uint64_t)opt->step);
+    if (!st) st = checkpoint_put_block(ck, "optim.m.", ps, opt->m);
+    if (!st) st = checkpoint_put_block(ck, "optim.v.", ps, opt->v);
+    return st;
+}
+
+ganc_status adam_load(adam *opt, const param_set *ps, checkpoint *ck) {
+    if (ps->numel != opt->numel)
+        return GANC_ERR(GANC_ERR_STATE, "adam %s: optimizer made for %zu values, network now has %zu", ps->name,
+                        opt->numel, ps->numel);
+    char key[128];
+    uint64_t step;
+    snprintf(key, sizeof key, "optim.%s.step", ps->name);
+    ganc_status st = checkpoint_meta_u64(ck, key, &step);
+    if (!st) st = checkpoint_get_block(ck, "optim.m.", ps, opt->m);
+    if (!st) st = checkpoint_get_block(ck, "optim.v.", ps, opt->v);
+    if (st) return st;
+    opt->step = (long)step;
     return GANC_OK;
 }

@@ -5,6 +5,7 @@
  * over a network's flat parameter block, with the moments in two more flat
  * blocks of the same length. */
 
+#include "core/checkpoint.h"
 #include "core/params.h"
 
 typedef struct {
@@ -25,5 +26,11 @@ ganc_status adam_init(adam *opt, const param_set *ps, adam_config cfg);
 void adam_free(adam *opt);
 /* One update of every parameter from its gradient; a frozen set is left alone. */
 ganc_status adam_step(adam *opt, param_set *ps);
+
+/* The moments as "optim.m.<param>" and "optim.v.<param>" and the step
+ * count (for the bias corrections) as metadata "optim.<set>.step"; loading
+ * them continues the run bit for bit. */
+ganc_status adam_save(const adam *opt, const param_set *ps, checkpoint *ck);
+ganc_status adam_load(adam *opt, const param_set *ps, checkpoint *ck);
 
 #endif

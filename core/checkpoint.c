@@ -1,0 +1,529 @@
+#include "core/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+struct checkpoint {
+    char *origin;
+    checkpoint_tensor *tensors;
+    size_t n, cap;
+    safetensors_meta *meta;
+    size_t n_meta, cap_meta;
+};
+
+static const char *origin_of(const checkpoint *ck) { return ck->origin ? ck->origin : "(memory)"; }
+
+checkpoint *checkpoint_new(void) {
+    checkpoint *ck = calloc(1, sizeof *ck);
+    if (!ck) GANC_ERR(GANC_ERR_MEMORY, "checkpoint: out of memory");
+    return ck;
+}
+
+void checkpoint_free(checkpoint *ck) {
+    if (!ck) return;
+    for (size_t i = 0; i < ck->n; i++) {
+        free(ck->tensors[i].name);
+        free(ck->tensors[i].data);
+    }
+    for (size_t i = 0; i < ck->n_meta; i++) {
+        free(ck->meta[i].key);
+        free(ck->meta[i].value);
+    }
+    free(ck->tensors);
+    free(ck->meta);
+    free(ck->origin);
+    free(ck);
+}
+
+size_t checkpoint_count(const checkpoint *ck) { return ck->n; }
+const checkpoint_tensor *checkpoint_at(const checkpoint *ck, size_t i) { return i < ck->n ? &ck->tensors[i] : NULL; }
+const char *checkpoint_origin(const checkpoint *ck) { return origin_of(ck); }
+
+static checkpoint_tensor *find(const checkpoint *ck, const char *name) {
+    for (size_t i = 0; i < ck->n; i++)
+        if (strcmp(ck->tensors[i].name, name) == 0) return &ck->tensors[i];
+    return NULL;
+}
+
+const checkpoint_tensor *checkpoint_find(const checkpoint *ck, const char *name) { return find(ck, name); }
+
+static char *dup_string(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* A new entry with uninitialised values; NULL with an error. */
+static checkpoint_tensor *add_entry(checkpoint *ck, const char *name, int ndim, const int64_t *shape) {
+    if (!name[0] || strcmp(name, "__metadata__") == 0) {
+        GANC_ERR(GANC_ERR_ARG, "checkpoint %s: \"%s\" cannot name a tensor", origin_of(ck), name);
+        return NULL;
+    }
+    if (ndim < 0 || ndim > SAFETENSORS_MAX_DIM) {
+        GANC_ERR(GANC_ERR_SHAPE, "checkpoint %s: tensor \"%s\" has %d dimensions; at most %d fit", origin_of(ck), name,
+                 ndim, SAFETENSORS_MAX_DIM);
+        return NULL;
+    }
+    size_t numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0) {
+            GANC_ERR(GANC_ERR_SHAPE, "checkpoint %s: tensor \"%s\" has dimension %d = %" PRId64, origin_of(ck), name, i,
+                     shape[i]);
+            return NULL;
+        }
+        numel *= (size_t)shape[i];
+    }
+    if (find(ck, name)) {
+        GANC_ERR(GANC_ERR_ARG, "checkpoint %s: tensor \"%s\" added twice", origin_of(ck), name);
+        return NULL;
+    }
+    if (ck->n == ck->cap) {
+        size_t cap = ck->cap ? 2 * ck->cap : 32;
+        checkpoint_tensor *grown = realloc(ck->tensors, cap * sizeof *grown);
+        if (!grown) goto oom;
+        ck->tensors = grown;
+        ck->cap = cap;
+    }
+    checkpoint_tensor *t = &ck->tensors[ck->n];
+    memset(t, 0, sizeof *t);
+    t->name = dup_string(name);
+    t->data = malloc((numel ? numel : 1) * sizeof(real));
+    if (!t->name || !t->data) {
+        free(t->name);
+        free(t->data);
+        goto oom;
+    }
+    t->ndim = ndim;
+    memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
+    t->numel = numel;
+    ck->n++;
+    return t;
+oom:
+    GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory adding \"%s\"", origin_of(ck), name);
+    return NULL;
+}
+
+ganc_status checkpoint_add(checkpoint *ck, const char *name, int ndim, const int *shape, const real *data) {
+    int64_t dims[SAFETENSORS_MAX_DIM] = {0};
+    for (int i = 0; i < ndim && i < SAFETENSORS_MAX_DIM; i++) dims[i] = shape[i];
+    checkpoint_tensor *t = add_entry(ck, name, ndim, dims);
+    if (!t) return ganc_error_status();
+    memcpy(t->data, data, t->numel * sizeof(real));
+    return GANC_OK;
+}
+
+static const char *shape64_str(int ndim, const int64_t *shape, char *buf, size_t size) {
+    size_t used = (size_t)snprintf(buf, size, "(");
+    for (int i = 0; i < ndim && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, i ? ",%" PRId64 : "%" PRId64, shape[i]);
+    if (used < size) snprintf(buf + used, size - used, ")");
+    return buf;
+}
+
+ganc_status checkpoint_get(checkpoint *ck, const char *name, int ndim, const int *shape, real *dst,
+                           const char *owner) {
+    char want[96], have[96];
+    shape_str(ndim, shape, want, sizeof want);
+    checkpoint_tensor *t = find(ck, name);
+    if (!t)
+        return GANC_ERR(GANC_ERR_FORMAT, "checkpoint %s has no tensor %s (%s expects shape %s)", origin_of(ck), name,
+                        owner, want);
+    bool same = t->ndim == ndim;
+    for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+    if (!same)
+        return GANC_ERR(GANC_ERR_SHAPE, "checkpoint %s has %s with shape %s, %s expects %s", origin_of(ck), name,
+                        shape64_str(t->ndim, t->shape, have, sizeof have), owner, want);
+    memcpy(dst, t->data, t->numel * sizeof(real));
+    t->used = true;
+    return GANC_OK;
+}
+
+ganc_status checkpoint_check_all_used(const checkpoint *ck) {
+    size_t unused = 0, first = 0;
+    for (size_t i = ck->n; i-- > 0;)
+        if (!ck->tensors[i].used) unused++, first = i;
+    if (!unused) return GANC_OK;
+    char have[96];
+    const checkpoint_tensor *t = &ck->tensors[first];
+    return GANC_ERR(GANC_ERR_FORMAT,
+                    "checkpoint %s has tensor %s %s that nothing in this run loads (%zu such tensors); was it written "
+                    "by a different model?",
+                    origin_of(ck), t->name, shape64_str(t->ndim, t->shape, have, sizeof have), unused);
+}
+
+/* ---- metadata ---- */
+
+static safetensors_meta *find_meta(const checkpoint *ck, const char *key) {
+    for (size_t i = 0; i < ck->n_meta; i++)
+        if (strcmp(ck->meta[i].key, key) == 0) return &ck->meta[i];
+    return NULL;
+}
+
+/* Without the reserved-key check: the reader stores what the file says. */
+static ganc_status set_meta(checkpoint *ck, const char *key, const char *value) {
+    char *v = dup_string(value);
+    if (!v) return GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory for metadata \"%s\"", origin_of(ck), key);
+    safetensors_meta *m = find_meta(ck, key);
+    if (m) {
+        free(m->value);
+        m->value = v;
+        return GANC_OK;
+    }
+    char *k = dup_string(key);
+    if (ck->n_meta == ck->cap_meta) {
+        size_t cap = ck->cap_meta ? 2 * ck->cap_meta : 16;
+        safetensors_meta *grown = k ? realloc(ck->meta, cap * sizeof *grown) : NULL;
+        if (!grown) {
+            free(k);
+            free(v);
+            return GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory for metadata \"%s\"", origin_of(ck), key);
+        }
+        ck->meta = grown;
+        ck->cap_meta = cap;
+    }
+    if (!k) {
+        free(v);
+        return GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory for metadata \"%s\"", origin_of(ck), key);
+    }
+    ck->meta[ck->n_meta++] = (safetensors_meta){k, v};
+    return GANC_OK;
+}
+
+ganc_status checkpoint_set_meta(checkpoint *ck, const char *key, const char *value) {
+    if (!key[0] || strcmp(key, "crc32") == 0)
+        return GANC_ERR(GANC_ERR_ARG, "checkpoint %s: metadata key \"%s\" is reserved for the writer", origin_of(ck),
+                        key);
+    return set_meta(ck, key, value);
+}
+
+ganc_status checkpoint_set_meta_u64(checkpoint *ck, const char *key, uint64_t value) {
+    char text[24];
+    snprintf(text, sizeof text, "%" PRIu64, value);
+    return checkpoint_set_meta(ck, key, text);
+}
+
+const char *checkpoint_meta(const checkpoint *ck, const char *key) {
+    const safetensors_meta *m = find_meta(ck, key);
+    return m ? m->value : NULL;
+}
+
+ganc_status checkpoint_meta_u64(const checkpoint *ck, const char *key, uint64_t *out) {
+    const char *v = checkpoint_meta(ck, key);
+    if (!v) return GANC_ERR(GANC_ERR_FORMAT, "checkpoint %s has no metadata key \"%s\"", origin_of(ck), key);
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || *end || errno)
+        return GANC_ERR(GANC_ERR_FORMAT, "checkpoint %s: metadata \"%s\" is \"%s\", expected an unsigned integer",
+                        origin_of(ck), key, v);
+    *out = n;
+    return GANC_OK;
+}
+
+size_t checkpoint_meta_count(const checkpoint *ck) { return ck->n_meta; }
+
+const char *checkpoint_meta_at(const checkpoint *ck, size_t i, const char **value) {
+    if (i >= ck->n_meta) return NULL;
+    if (value) *value = ck->meta[i].value;
+    return ck->meta[i].key;
+}
+
+/* ---- writing ---- */
+
+static uint32_t payload_crc32(const unsigned char *p, size_t n) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (n) { /* zlib takes uInt lengths */
+        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return (uint32_t)crc;
+}
+
+static long crash_after = -1;
+
+void checkpoint_test_crash_after(long bytes) { crash_after = bytes; }
+
+typedef struct {
+    const void *p;
+    size_t n;
+} span;
+
+/* fsync of the directory makes the rename itself durable. Some file
+ * systems cannot sync a directory (EINVAL); that is not a failed write. */
+static ganc_status sync_directory(const char *path) {
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return GANC_ERR(GANC_ERR_IO, "checkpoint %s: cannot open its directory %s: %s", path, dir, strerror(errno));
+    int rc = fsync(fd), err = errno;
+    close(fd);
+    if (rc && err != EINVAL)
+        return GANC_ERR(GANC_ERR_IO, "checkpoint %s: fsync of directory %s failed: %s", path, dir, strerror(err));
+    return GANC_OK;
+}
+
+static ganc_status write_atomically(const char *path, const span *parts, int n_parts) {
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+        return GANC_ERR(GANC_ERR_ARG, "checkpoint: path too long: %s", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return GANC_ERR(GANC_ERR_IO, "checkpoint %s: cannot create the temporary file %s: %s", path, tmp,
+                        strerror(errno));
+    long limit = crash_after; /* one write only */
+    crash_after = -1;
+    size_t written = 0;
+    for (int i = 0; i < n_parts; i++) {
+        size_t n = parts[i].n;
+        bool crash = limit >= 0 && written + n > (size_t)limit;
+        if (crash) n = (size_t)limit - written;
+        if (fwrite(parts[i].p, 1, n, f) != n) {
+            int err = errno;
+            fclose(f);
+            unlink(tmp);
+            return GANC_ERR(GANC_ERR_IO, "checkpoint %s: writing %s failed: %s", path, tmp, strerror(err));
+        }
+        written += n;
+        if (crash) {
+            fclose(f);
+            return GANC_ERR(GANC_ERR_IO, "checkpoint %s: simulated crash after %zu bytes of %s (test hook)", path,
+                            written, tmp);
+        }
+    }
+    int err = 0;
+    if (fflush(f) || fsync(fileno(f))) err = errno;
+    if (fclose(f) && !err) err = errno;
+    if (err) {
+        unlink(tmp);
+        return GANC_ERR(GANC_ERR_IO, "checkpoint %s: flushing %s failed: %s", path, tmp, strerror(err));
+    }
+    if (rename(tmp, path)) {
+        err = errno;
+        unlink(tmp);
+        return GANC_ERR(GANC_ERR_IO, "checkpoint %s: renaming %s over it failed: %s", path, tmp, strerror(err));
+    }
+    return sync_directory(path);
+}
+
+ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
+    size_t payload_bytes = 0;
+    for (size_t i = 0; i < ck->n; i++) payload_bytes += 4 * ck->tensors[i].numel;
+    safetensors_header h = {0};
+    h.tensors = calloc(ck->n ? ck->n : 1, sizeof *h.tensors);
+    h.meta = calloc(ck->n_meta + 2, sizeof *h.meta);
+    unsigned char *payload = malloc(payload_bytes ? payload_bytes : 1);
+    if (!h.tensors || !h.meta || !payload) {
+        free(h.tensors);
+        free(h.meta);
+        free(payload);
+        return GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory for a %zu-byte payload", path, payload_bytes);
+    }
+    uint64_t at = 0;
+    for (size_t i = 0; i < ck->n; i++) {
+        const checkpoint_tensor *t = &ck->tensors[i];
+        safetensors_tensor *st = &h.tensors[i];
+        st->name = t->name;
+        st->dtype = SAFETENSORS_F32;
+        st->ndim = t->ndim;
+        memcpy(st->shape, t->shape, sizeof st->shape);
+        st->begin = at;
+        st->end = at + 4 * t->numel;
+        safetensors_encode_f32(t->data, t->numel, payload + at);
+        at = st->end;
+    }
+    h.n_tensors = ck->n;
+    char crc_text[9], format_key[] = "format", format_value[] = "pt", crc_key[] = "crc32";
+    snprintf(crc_text, sizeof crc_text, "%08" PRIx32, payload_crc32(payload, payload_bytes));
+    /* The header borrows every string: nothing here is freed with safetensors_header_free. */
+    h.meta[h.n_meta++] = (safetensors_meta){crc_key, crc_text};
+    if (!find_meta(ck, "format")) h.meta[h.n_meta++] = (safetensors_meta){format_key, format_value};
+    for (size_t i = 0; i < ck->n_meta; i++) h.meta[h.n_meta++] = ck->meta[i];
+    size_t header_len;
+    char *header = safetensors_format_header(&h, &header_len);
+    ganc_status st = header ? GANC_OK : ganc_error_status();
+    if (header) {
+        unsigned char len_bytes[8];
+        for (int k = 0; k < 8; k++) len_bytes[k] = (unsigned char)((uint64_t)header_len >> 8 * k);
+        span parts[3] = {{len_bytes, 8}, {header, header_len}, {payload, payload_bytes}};
+        st = write_atomically(path, parts, 3);
+    }
+    free(header);
+    free(payload);
+    free(h.tensors);
+    free(h.meta);
+    return st;
+}
+
+/* ---- reading ---- */
+
+static ganc_status read_exactly(FILE *f, void *dst, size_t n, const char *path, const char *what) {
+    if (fread(dst, 1, n, f) == n) return GANC_OK;
+    if (ferror(f)) return GANC_ERR(GANC_ERR_IO, "file %s: reading %s failed: %s", path, what, strerror(errno));
+    return GANC_ERR(GANC_ERR_FORMAT, "file %s is truncated: it ended inside %s", path, what);
+}
+
+static ganc_status check_crc(const safetensors_header *h, const unsigned char *payload, size_t n, const char *path,
+                             unsigned flags) {
+    const char *stored = NULL;
+    for (size_t i = 0; i < h->n_meta; i++)
+        if (strcmp(h->meta[i].key, "crc32") == 0) stored = h->meta[i].value;
+    if (!stored) {
+        if (flags & CHECKPOINT_ALLOW_NO_CRC) return GANC_OK;
+        return GANC_ERR(GANC_ERR_FORMAT,
+                        "file %s has no \"crc32\" in its __metadata__: not a ganc checkpoint, or its header was edited",
+                        path);
+    }
+    char *end;
+    unsigned long expected = strtoul(stored, &end, 16);
+    if (strlen(stored) != 8 || *end)
+        return GANC_ERR(GANC_ERR_FORMAT, "file %s: metadata crc32 is \"%s\", expected 8 hex digits", path, stored);
+    uint32_t actual = payload_crc32(payload, n);
+    if (actual != (uint32_t)expected)
+        return GANC_ERR(GANC_ERR_FORMAT, "file %s is corrupt (crc32 %08" PRIx32 ", expected %08lx)", path, actual,
+                        expected);
+    return GANC_OK;
+}
+
+static ganc_status fill_checkpoint(checkpoint *ck, const safetensors_header *h, const unsigned char *payload) {
+    for (size_t i = 0; i < h->n_tensors; i++) {
+        const safetensors_tensor *t = &h->tensors[i];
+        checkpoint_tensor *e = add_entry(ck, t->name, t->ndim, t->shape);
+        if (!e) return ganc_error_status();
+        safetensors_decode(t->dtype, payload + t->begin, e->numel, e->data);
+    }
+    for (size_t i = 0; i < h->n_meta; i++) {
+        if (strcmp(h->meta[i].key, "crc32") == 0) continue; /* a property of the file, rewritten on write */
+        ganc_status st = set_meta(ck, h->meta[i].key, h->meta[i].value);
+        if (st) return st;
+    }
+    return GANC_OK;
+}
+
+static ganc_status read_file(FILE *f, const char *path, unsigned flags, checkpoint *ck) {
+    if (fseek(f, 0, SEEK_END)) return GANC_ERR(GANC_ERR_IO, "file %s: cannot seek: %s", path, strerror(errno));
+    long size = ftell(f);
+    rewind(f);
+    if (size < 0) return GANC_ERR(GANC_ERR_IO, "file %s: cannot tell its size: %s", path, strerror(errno));
+    if (size < 8)
+        return GANC_ERR(GANC_ERR_FORMAT, "file %s is truncated: %ld bytes, fewer than the 8-byte header length", path,
+                        size);
+    unsigned char len_bytes[8];
+    ganc_status st = read_exactly(f, len_bytes, 8, path, "the header length");
+    if (st) return st;
+    uint64_t header_len = 0;
+    for (int k = 0; k < 8; k++) header_len |= (uint64_t)len_bytes[k] << 8 * k;
+    uint64_t rest = (uint64_t)size - 8;
+    if (header_len < 2 || header_len > SAFETENSORS_MAX_HEADER || header_len > rest)
+        return GANC_ERR(GANC_ERR_FORMAT,
+                        "file %s: bad header length %" PRIu64 " (the file has %" PRIu64
+                        " bytes after the length, the format allows at most %u): truncated, or not a safetensors file",
+                        path, header_len, rest, SAFETENSORS_MAX_HEADER);
+    size_t payload_bytes = (size_t)(rest - header_len);
+    char *header = malloc(header_len);
+    unsigned char *payload = malloc(payload_bytes ? payload_bytes : 1);
+    if (!header || !payload) {
+        free(header);
+        free(payload);
+        return GANC_ERR(GANC_ERR_MEMORY, "file %s: out of memory for %ld bytes", path, size);
+    }
+    st = read_exactly(f, header, header_len, path, "the header");
+    if (!st) st = read_exactly(f, payload, payload_bytes, path, "the payload");
+    safetensors_header h = {0};
+    if (!st) st = safetensors_parse_header(path, header, header_len, payload_bytes, &h);
+    if (!st) st = check_crc(&h, payload, payload_bytes, path, flags);
+    if (!st) st = fill_checkpoint(ck, &h, payload);
+    safetensors_header_free(&h);
+    free(header);
+    free(payload);
+    return st;
+}
+
+ganc_status checkpoint_read(const char *path, unsigned flags, checkpoint **out) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return GANC_ERR(GANC_ERR_IO, "cannot open checkpoint %s: %s", path, strerror(errno));
+    checkpoint *ck = checkpoint_new();
+    ganc_status st = ck ? GANC_OK : ganc_error_status();
+    if (!st && !(ck->origin = dup_string(path))) st = GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory", path);
+    if (!st) st = read_file(f, path, flags, ck);
+    fclose(f);
+    if (st) {
+        checkpoint_free(ck);
+        return st;
+    }
+    *out = ck;
+    return GANC_OK;
+}
+
+/* ---- parameter sets, generators ---- */
+
+static ganc_status block_name(char *buf, size_t size, const char *prefix, const char *name) {
+    if ((size_t)snprintf(buf, size, "%s%s", prefix, name) >= size)
+        return GANC_ERR(GANC_ERR_ARG, "checkpoint: tensor name %s%s is longer than %zu characters", prefix, name,
+                        size - 1);
+    return GANC_OK;
+}
+
+ganc_status checkpoint_put_block(checkpoint *ck, const char *prefix, const param_set *ps, const real *block) {
+    char name[256];
+    for (size_t i = 0; i < ps->count; i++) {
+        const param_entry *e = &ps->entries[i];
+        ganc_status st = block_name(name, sizeof name, prefix, e->name);
+        if (!st) st = checkpoint_add(ck, name, e->t->ndim, e->t->shape, block + e->offset);
+        if (st) return st;
+    }
+    return GANC_OK;
+}
+
+ganc_status checkpoint_get_block(checkpoint *ck, const char *prefix, const param_set *ps, real *block) {
+    char name[256], owner[96];
+    snprintf(owner, sizeof owner, "network %s", ps->name);
+    for (size_t i = 0; i < ps->count; i++) {
+        const param_entry *e = &ps->entries[i];
+        ganc_status st = block_name(name, sizeof name, prefix, e->name);
+        if (!st) st = checkpoint_get(ck, name, e->t->ndim, e->t->shape, block + e->offset, owner);
+        if (st) return st;
+    }
+    return GANC_OK;
+}
+
+ganc_status checkpoint_put_params(checkpoint *ck, const param_set *ps) {
+    return checkpoint_put_block(ck, "", ps, ps->data);
+}
+
+ganc_status checkpoint_get_params(checkpoint *ck, param_set *ps) {
+    return checkpoint_get_block(ck, "", ps, ps->data);
+}
+
+ganc_status checkpoint_put_rng(checkpoint *ck, const char *name, const rng *r) {
+    char key[160];
+    snprintf(key, sizeof key, "rng.%s.seed", name);
+    ganc_status st = checkpoint_set_meta_u64(ck, key, r->seed);
+    snprintf(key, sizeof key, "rng.%s.counter", name);
+    return st ? st : checkpoint_set_meta_u64(ck, key, r->counter);
+}
+
+ganc_status checkpoint_get_rng(const checkpoint *ck, const char *name, rng *r) {
+    char key[160];
+    uint64_t seed, counter;
+    snprintf(key, sizeof key, "rng.%s.seed", name);
+    ganc_status st = checkpoint_meta_u64(ck, key, &seed);
+    snprintf(key, sizeof key, "rng.%s.counter", name);
+    if (!st) st = checkpoint_meta_u64(ck, key, &counter);
+    if (st) return st;
+    r->seed = seed;
+    r->counter = counter;
+    return GANC_OK;
+}
