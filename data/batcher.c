@@ -7,8 +7,8 @@ struct batcher {
     dataset *ds;
     int size;
     long per_epoch;
-    long *order;       /* (dataset size) order of epoch `order_epoch` */
-    long order_epoch;  /* -1: none yet */
+    long *order;      /* (dataset size) order of epoch `order_epoch` */
+    long order_epoch; /* -1: none yet */
     sample s;
 };
 
@@ -85,7 +85,8 @@ ganc_status batcher_fill(batcher *b, long epoch, long k, batch *out) {
                         b->per_epoch - 1);
     if (out->capacity < b->size || out->side != dataset_side(b->ds) || (dataset_has_b(b->ds) && !out->b) ||
         out->n_labels != dataset_label_count(b->ds))
-        return GANC_ERR(GANC_ERR_ARG, "batcher: the batch was made for another dataset or a smaller batch size (%d < %d)",
+        return GANC_ERR(GANC_ERR_ARG,
+                        "batcher: the batch was made for another dataset or a smaller batch size (%d < %d)",
                         out->capacity, b->size);
     if (b->order_epoch != epoch) {
         ganc_status st = dataset_epoch_order(b->ds, epoch, b->order);

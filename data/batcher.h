@@ -12,13 +12,13 @@
 #include "data/dataset.h"
 
 typedef struct batch {
-    int n;              /* samples in this batch (< capacity only for a last, partial batch) */
+    int n; /* samples in this batch (< capacity only for a last, partial batch) */
     int capacity;
-    int side;           /* images are (3,side,side) */
-    int n_labels;       /* K */
-    real *a;            /* (capacity,3,S,S) in [-1, 1] */
-    real *b;            /* (capacity,3,S,S), NULL without B */
-    real *labels;       /* (capacity,K), NULL unless labelled */
+    int side;             /* images are (3,side,side) */
+    int n_labels;         /* K */
+    real *a;              /* (capacity,3,S,S) in [-1, 1] */
+    real *b;              /* (capacity,3,S,S), NULL without B */
+    real *labels;         /* (capacity,K), NULL unless labelled */
     const char **paths_a; /* (capacity) files used; owned by the dataset */
     const char **paths_b; /* NULL without B */
     long epoch, index, step;

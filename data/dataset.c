@@ -137,8 +137,10 @@ static ganc_status open_layout(dataset *ds, const options *o) {
         st = image_folder_list(ph, o->max_images, context, &ds->a);
     }
     if (!st && o->direction == 1) {
-        if (ds->side_by_side) ds->swap_halves = true;
-        else swap_sides(ds);
+        if (ds->side_by_side)
+            ds->swap_halves = true;
+        else
+            swap_sides(ds);
     }
     free(ph);
     free(ph_a);
@@ -165,11 +167,11 @@ static const char *message_text(const char *msg) {
     return p[0] == ':' && p[1] == ' ' ? p + 2 : msg;
 }
 
-void dataset_mark_bad(dataset *ds, bad_marks *marks, const image_folder *folder, long i, const char *why) {
+void dataset_mark_bad(dataset *ds, bad_marks *marks, long i, const char *why) {
     if (atomic_exchange(&marks->is_bad[i], 1)) return;
     atomic_fetch_add(&ds->bad_count, 1);
     if (ds->log)
-        fprintf(ds->log, "data [%s]: skipping %s (skip_bad_images = true): %s\n", ds->section, folder->paths[i],
+        fprintf(ds->log, "data [%s]: skipping a bad image (skip_bad_images = true): %s\n", ds->section,
                 message_text(why));
 }
 
@@ -188,7 +190,7 @@ static ganc_status scan_folder(dataset *ds, const image_folder *f, bad_marks *ma
             st = GANC_ERR(GANC_ERR_FORMAT, "image %s: 1 pixel wide, too narrow for A|B side by side", f->paths[i]);
         if (st) {
             if (!ds->skip_bad || st == GANC_ERR_MEMORY) return st;
-            dataset_mark_bad(ds, marks, f, i, ganc_error_message());
+            dataset_mark_bad(ds, marks, i, ganc_error_message());
             bad++;
             continue;
         }
@@ -272,8 +274,10 @@ void dataset_describe(const dataset *ds, FILE *out) {
     if (ds->side_by_side) fprintf(out, " (A|B side by side%s)", ds->swap_halves ? ", B to A" : "");
     if (ds->labels.n_labels) fprintf(out, ", %d labels from %s", ds->labels.n_labels, ds->labels.path);
     fprintf(out, "; %ld samples of 3x%dx%d", ds->size, ds->side, ds->side);
-    if (ds->tf.load_size) fprintf(out, " (resized to %d", ds->tf.load_size);
-    else fprintf(out, " (native size");
+    if (ds->tf.load_size)
+        fprintf(out, " (resized to %d", ds->tf.load_size);
+    else
+        fprintf(out, " (native size");
     if (ds->tf.crop_size) fprintf(out, ", %s crop", ds->tf.random_crop ? "random" : "centred");
     fprintf(out, "%s%s)\n", ds->tf.flip ? ", flipped at random" : "", ds->serial ? ", serial" : ", shuffled");
 }

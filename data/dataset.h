@@ -62,7 +62,7 @@ typedef struct sample {
     real *labels;       /* (K), NULL unless labelled */
     const char *path_a; /* the files used (after skipping bad ones); owned by the dataset */
     const char *path_b;
-    float *work;        /* scratch: the resized image */
+    float *work; /* scratch: the resized image */
     size_t work_cap;
 } sample;
 

@@ -21,15 +21,15 @@ struct dataset {
     char section[64];
     transform_cfg tf;
     int side;
-    bool serial;        /* epoch order 0, 1, 2...; unaligned B index i % |B| */
+    bool serial; /* epoch order 0, 1, 2...; unaligned B index i % |B| */
     bool skip_bad;
-    bool side_by_side;  /* aligned: A|B in one image */
-    bool swap_halves;   /* side by side with direction = BtoA */
-    image_folder a, b;  /* b: unaligned, and aligned pairs in two folders */
+    bool side_by_side; /* aligned: A|B in one image */
+    bool swap_halves;  /* side by side with direction = BtoA */
+    image_folder a, b; /* b: unaligned, and aligned pairs in two folders */
     bad_marks bad_a, bad_b;
     atomic_long bad_count;
-    labels_csv labels;  /* labelled */
-    long *label_row;    /* (|A|) row of each image */
+    labels_csv labels; /* labelled */
+    long *label_row;   /* (|A|) row of each image */
     long size;
     uint64_t key_order, key_sample;
     FILE *log;
@@ -38,8 +38,8 @@ struct dataset {
 /* A 64-bit sub-key drawn from stream `key` at `index`. */
 uint64_t dataset_key(uint64_t key, uint64_t index);
 
-/* Marks file i of `folder` bad after `why` (the error message); counts and
- * logs it the first time. */
-void dataset_mark_bad(dataset *ds, bad_marks *marks, const image_folder *folder, long i, const char *why);
+/* Marks file i bad after `why` (its error message, which names the file);
+ * counts and logs it the first time. */
+void dataset_mark_bad(dataset *ds, bad_marks *marks, long i, const char *why);
 
 #endif

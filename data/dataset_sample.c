@@ -70,16 +70,17 @@ static ganc_status render(const dataset *ds, const image *img, int x0, int w, co
         s->work = grown;
         s->work_cap = need;
     }
-    ganc_status st = transform_resize(img->pixels + (size_t)x0 * 3, w, img->height, (size_t)img->width * 3, 3,
-                                      s->work, rw, rh);
+    ganc_status st =
+        transform_resize(img->pixels + (size_t)x0 * 3, w, img->height, (size_t)img->width * 3, 3, s->work, rw, rh);
     if (st) return st;
     if (first) {
         if ((st = transform_choose(&ds->tf, u, rw, rh, path, d))) return st;
         dims[0] = rw;
         dims[1] = rh;
     } else if (rw != dims[0] || rh != dims[1]) {
-        return GANC_ERR(GANC_ERR_SHAPE, "image %s: B is %dx%d but A is %dx%d (load_size = 0 keeps sizes, so pairs must match)",
-                        path, rw, rh, dims[0], dims[1]);
+        return GANC_ERR(GANC_ERR_SHAPE,
+                        "image %s: B is %dx%d but A is %dx%d (load_size = 0 keeps sizes, so pairs must match)", path,
+                        rw, rh, dims[0], dims[1]);
     }
     transform_crop_to_chw(s->work, rw, rh, 3, d, ds->side, ds->side, dst);
     return GANC_OK;
@@ -96,8 +97,8 @@ static ganc_status render_file(const dataset *ds, const char *path, const double
 }
 
 static ganc_status all_bad(const dataset *ds, const image_folder *f) {
-    return GANC_ERR(GANC_ERR_FORMAT, "data [%s]: every image in %s is unreadable (%ld counted bad)", ds->section, f->dir,
-                    dataset_bad_count(ds));
+    return GANC_ERR(GANC_ERR_FORMAT, "data [%s]: every image in %s is unreadable (%ld counted bad)", ds->section,
+                    f->dir, dataset_bad_count(ds));
 }
 
 /* One image of `f` from index `start` on, skipping bad files; *used gets the index read. */
@@ -114,7 +115,7 @@ static ganc_status read_one(dataset *ds, const image_folder *f, bad_marks *marks
             return GANC_OK;
         }
         if (!ds->skip_bad || !is_bad_image(st)) return st;
-        dataset_mark_bad(ds, marks, f, j, ganc_error_message());
+        dataset_mark_bad(ds, marks, j, ganc_error_message());
     }
     return all_bad(ds, f);
 }
@@ -155,8 +156,10 @@ static ganc_status read_pair(dataset *ds, long start, const double *u, sample *s
             return GANC_OK;
         }
         if (!ds->skip_bad || !is_bad_image(st)) return st;
-        if (b_failed) dataset_mark_bad(ds, &ds->bad_b, &ds->b, j, ganc_error_message());
-        else dataset_mark_bad(ds, &ds->bad_a, &ds->a, j, ganc_error_message());
+        if (b_failed)
+            dataset_mark_bad(ds, &ds->bad_b, j, ganc_error_message());
+        else
+            dataset_mark_bad(ds, &ds->bad_a, j, ganc_error_message());
     }
     return all_bad(ds, &ds->a);
 }

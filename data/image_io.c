@@ -51,8 +51,12 @@ static ganc_status read_file(const char *path, uint8_t **data, size_t *size) {
     return GANC_OK;
 }
 
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]; }
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint32_t le32(const uint8_t *p) {
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
 static uint32_t le16(const uint8_t *p) { return (uint32_t)p[1] << 8 | p[0]; }
 
 static ganc_status truncated(const char *path, const char *format, const char *what) {
@@ -64,7 +68,8 @@ static ganc_status check_png(const char *path, const uint8_t *d, size_t n) {
     size_t pos = 8;
     while (pos + 8 <= n) {
         uint32_t len = be32(d + pos);
-        if (len > 0x7fffffffu) return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: corrupt PNG chunk length", path);
+        if (len > 0x7fffffffu)
+            return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: corrupt PNG chunk length", path);
         if ((uint64_t)pos + 12 + len > n) return truncated(path, "PNG", "a chunk runs past the end of the file");
         if (memcmp(d + pos + 4, "IEND", 4) == 0) return GANC_OK;
         pos += 12 + (size_t)len;
@@ -140,8 +145,8 @@ static ganc_status check_complete(const char *path, const uint8_t *d, size_t n) 
 
 static ganc_status check_info(const char *path, image_info *info) {
     if (info->width > IMAGE_MAX_SIDE || info->height > IMAGE_MAX_SIDE)
-        return GANC_ERR(GANC_ERR_FORMAT, "image %s: %dx%d pixels, more than %d a side", path, info->width,
-                        info->height, IMAGE_MAX_SIDE);
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: %dx%d pixels, more than %d a side", path, info->width, info->height,
+                        IMAGE_MAX_SIDE);
     if (info->width < 1 || info->height < 1 || info->channels < 1 || info->channels > 4)
         return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: header gives %dx%d pixels with %d channels", path,
                         info->width, info->height, info->channels);
@@ -151,6 +156,11 @@ static ganc_status check_info(const char *path, image_info *info) {
 ganc_status image_probe(const char *path, image_info *out) {
     FILE *f = fopen(path, "rb");
     if (!f) return GANC_ERR(GANC_ERR_IO, "image %s: cannot open: %s", path, strerror(errno));
+    if (fgetc(f) == EOF) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", path);
+    }
+    rewind(f);
     image_info info = {0};
     int ok = stbi_info_from_file(f, &info.width, &info.height, &info.channels);
     info.is_16_bit = ok && stbi_is_16_bit_from_file(f);
@@ -209,11 +219,13 @@ ganc_status image_write(const char *path, const image *img, int jpeg_quality) {
     const char *dot = strrchr(path, '.');
     bool png = dot && strcasecmp(dot, ".png") == 0;
     bool jpeg = dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0);
-    if (!png && !jpeg) return GANC_ERR(GANC_ERR_ARG, "image %s: cannot write this format (expected .png, .jpg or .jpeg)", path);
+    if (!png && !jpeg)
+        return GANC_ERR(GANC_ERR_ARG, "image %s: cannot write this format (expected .png, .jpg or .jpeg)", path);
     if (!img || !img->pixels || img->width < 1 || img->height < 1 || img->width > IMAGE_MAX_SIDE ||
         img->height > IMAGE_MAX_SIDE || (img->channels != 1 && img->channels != 3 && img->channels != 4))
-        return GANC_ERR(GANC_ERR_ARG, "image %s: nothing to write (expected 1..%d pixels a side and 1, 3 or 4 channels)",
-                        path, IMAGE_MAX_SIDE);
+        return GANC_ERR(GANC_ERR_ARG,
+                        "image %s: nothing to write (expected 1..%d pixels a side and 1, 3 or 4 channels)", path,
+                        IMAGE_MAX_SIDE);
     if (jpeg && (jpeg_quality < 1 || jpeg_quality > 100))
         return GANC_ERR(GANC_ERR_ARG, "image %s: JPEG quality %d (expected 1..100)", path, jpeg_quality);
     size_t len = strlen(path);
@@ -234,9 +246,12 @@ ganc_status image_write(const char *path, const image *img, int jpeg_quality) {
                                           jpeg_quality);
     if (fclose(w.f) != 0 && !w.failed) w.failed = errno ? errno : EIO;
     ganc_status st = GANC_OK;
-    if (!ok) st = GANC_ERR(GANC_ERR_IO, "image %s: encoder failed", path);
-    else if (w.failed) st = GANC_ERR(GANC_ERR_IO, "image %s: write error: %s", path, strerror(w.failed));
-    else if (rename(tmp, path) != 0) st = GANC_ERR(GANC_ERR_IO, "image %s: cannot rename %s to it: %s", path, tmp, strerror(errno));
+    if (!ok)
+        st = GANC_ERR(GANC_ERR_IO, "image %s: encoder failed", path);
+    else if (w.failed)
+        st = GANC_ERR(GANC_ERR_IO, "image %s: write error: %s", path, strerror(w.failed));
+    else if (rename(tmp, path) != 0)
+        st = GANC_ERR(GANC_ERR_IO, "image %s: cannot rename %s to it: %s", path, tmp, strerror(errno));
     if (st) remove(tmp);
     free(tmp);
     return st;

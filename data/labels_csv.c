@@ -16,7 +16,7 @@
 typedef struct {
     char *buf;
     size_t n, pos;
-    int line;       /* line where the next record starts */
+    int line; /* line where the next record starts */
     char **fields;
     int cap;
 } csv_reader;
@@ -141,7 +141,8 @@ static ganc_status select_columns(const char *path, const char *spec, char **hea
         for (int i = 1; i < n; i++) {
             if (prefix ? strncmp(header[i], want, len) != 0 : strcmp(header[i], want) != 0) continue;
             for (int j = 0; j < k; j++)
-                if (cols[j] == i) return GANC_ERR(GANC_ERR_ARG, "labels %s: column \"%s\" selected twice", path, header[i]);
+                if (cols[j] == i)
+                    return GANC_ERR(GANC_ERR_ARG, "labels %s: column \"%s\" selected twice", path, header[i]);
             cols[k++] = i;
             found++;
         }
@@ -294,7 +295,8 @@ ganc_status labels_csv_match(const labels_csv *l, const image_folder *folder, lo
         resolved_row key = {realpath(folder->paths[i], NULL), 0};
         resolved_row *hit = key.real_path ? bsearch(&key, rows, (size_t)n, sizeof *rows, by_path) : NULL;
         free(key.real_path);
-        if (hit) rows_out[i] = hit->row;
+        if (hit)
+            rows_out[i] = hit->row;
         else
             st = GANC_ERR(GANC_ERR_FORMAT,
                           "labels %s has no row for image %s (the first column names files relative to the CSV's "

@@ -13,11 +13,11 @@
 typedef struct labels_csv {
     char *path;
     long n_rows;
-    int n_labels;  /* K: the selected columns */
-    char **names;  /* (K) their header names */
-    char **files;  /* (n_rows) first-column values */
-    int *lines;    /* (n_rows) line of each row in the file */
-    real *values;  /* (n_rows,K) */
+    int n_labels; /* K: the selected columns */
+    char **names; /* (K) their header names */
+    char **files; /* (n_rows) first-column values */
+    int *lines;   /* (n_rows) line of each row in the file */
+    real *values; /* (n_rows,K) */
 } labels_csv;
 
 /* `columns` selects the label columns: NULL or "" takes every column after

@@ -144,8 +144,10 @@ TEST(data_io_truncated_and_corrupt_files_are_errors_naming_the_file) {
         REQUIRE(fx_cut_copy(path, cut, size / 2));
         expect_load_error(tc, cut, GANC_ERR_FORMAT, "cannot decode");
         REQUIRE(fx_cut_copy(path, cut, -1));
-        if (i != 1) expect_load_error(tc, cut, GANC_ERR_FORMAT, "truncated");
-        else expect_load_error(tc, cut, GANC_ERR_FORMAT, "cannot decode");
+        if (i != 1)
+            expect_load_error(tc, cut, GANC_ERR_FORMAT, "truncated");
+        else
+            expect_load_error(tc, cut, GANC_ERR_FORMAT, "cannot decode");
     }
     REQUIRE(fx_write_text(P("empty.png"), ""));
     expect_load_error(tc, path, GANC_ERR_FORMAT, "empty");
@@ -215,7 +217,8 @@ TEST(data_io_from_chw_rounds_and_clamps) {
     image img;
     REQUIRE(image_from_chw(chw, 3, 1, 3, &img) == GANC_OK);
     const uint8_t want[9] = {0, 255, 64, 128, 0, 254, 255, 191, 0}; /* interleaved: (r,g,b) per pixel */
-    for (int i = 0; i < 9; i++) CHECK_MSG(img.pixels[i] == want[i], "byte %d: %d, expected %d", i, img.pixels[i], want[i]);
+    for (int i = 0; i < 9; i++)
+        CHECK_MSG(img.pixels[i] == want[i], "byte %d: %d, expected %d", i, img.pixels[i], want[i]);
     image_free(&img);
     CHECK(image_from_chw(chw, 2, 1, 3, &img) == GANC_ERR_ARG && strstr(ganc_error_message(), "(2,1,3)"));
 }
@@ -246,8 +249,10 @@ TEST(data_transform_resize_hand_computed) {
     CHECK(transform_resize(img, 3, 2, 2, 1, out, 1, 4) == GANC_ERR_ARG && strstr(ganc_error_message(), "stride"));
 }
 
-static const uint8_t cv_src[5][7] = {{0, 37, 74, 111, 148, 185, 222},  {91, 141, 191, 241, 35, 85, 135},
-                                     {182, 245, 52, 115, 87, 150, 213}, {17, 93, 169, 154, 230, 215, 35},
+static const uint8_t cv_src[5][7] = {{0, 37, 74, 111, 148, 185, 222},
+                                     {91, 141, 191, 241, 35, 85, 135},
+                                     {182, 245, 52, 115, 87, 150, 213},
+                                     {17, 93, 169, 154, 230, 215, 35},
                                      {108, 197, 195, 28, 26, 115, 113}};
 
 TEST(data_transform_resize_matches_opencv) {
@@ -256,8 +261,8 @@ TEST(data_transform_resize_matches_opencv) {
      * (float input, so OpenCV uses no fixed-point rounding). */
     const float area[2][3] = {{99.342865f, 129.342865f, 151.542877f}, {130.028580f, 119.857147f, 130.171432f}};
     const float lin_row0[10] = {0.0f, 20.35f, 46.25f, 72.15f, 98.05f, 123.95f, 149.85f, 175.75f, 201.65f, 222.0f};
-    const float lin_row3[10] = {153.5625f, 185.978119f, 183.234375f, 101.290627f, 133.746872f,
-                                125.106247f, 73.696877f, 114.953125f, 156.209381f, 188.625f};
+    const float lin_row3[10] = {153.5625f,   185.978119f, 183.234375f, 101.290627f, 133.746872f,
+                                125.106247f, 73.696877f,  114.953125f, 156.209381f, 188.625f};
     const float lin_row7[10] = {108.0f, 156.95f, 196.5f, 195.1f, 86.45f, 27.3f, 30.45f, 92.75f, 114.1f, 113.0f};
     float out[8 * 10];
     REQUIRE(transform_resize(&cv_src[0][0], 7, 5, 7, 1, out, 3, 2) == GANC_OK);
@@ -368,7 +373,8 @@ TEST(data_folder_lists_images_sorted_and_filtered) {
 TEST(data_labels_csv_parses_quotes_crlf_bom_and_selects_columns) {
     char *dir = fx_tmpdir(), path[512];
     REQUIRE(dir);
-    REQUIRE(fx_write_text(P("l.csv"), "\xef\xbb\xbf" "file,style,a_x,a_y,\"p,q\"\r\n"
+    REQUIRE(fx_write_text(P("l.csv"), "\xef\xbb\xbf"
+                                      "file,style,a_x,a_y,\"p,q\"\r\n"
                                       "\"img, 1.png\",photo,0.5,-2,1e3\r\n"
                                       "\r\n"
                                       "img2.png,\"car\"\"toon\",  3 ,4.25,0\n"));
@@ -405,8 +411,8 @@ static void expect_csv_error(test_ctx *tc, const char *dir, const char *text, co
     }
     labels_csv l;
     CHECK_MSG(labels_csv_load(path, columns, &l) != GANC_OK, "accepted: %s", text);
-    CHECK_MSG(strstr(ganc_error_message(), "bad.csv") && strstr(ganc_error_message(), what), "\"%s\": message %s",
-              what, ganc_error_message());
+    CHECK_MSG(strstr(ganc_error_message(), "bad.csv") && strstr(ganc_error_message(), what), "\"%s\": message %s", what,
+              ganc_error_message());
 }
 
 TEST(data_labels_csv_errors_name_file_line_and_column) {
@@ -420,12 +426,14 @@ TEST(data_labels_csv_errors_name_file_line_and_column) {
     expect_csv_error(tc, dir, "", "", "header");
     expect_csv_error(tc, dir, "file\nx.png\n", "", "header");
     expect_csv_error(tc, dir, "file,a\n", "", "no rows");
-    expect_csv_error(tc, dir, "file,a,b\nx.png,1,2\n", "c", "no label column \"c\" (columns after the file name: a, b)");
+    expect_csv_error(tc, dir, "file,a,b\nx.png,1,2\n", "c",
+                     "no label column \"c\" (columns after the file name: a, b)");
     expect_csv_error(tc, dir, "file,a,b\nx.png,1,2\n", "z*", "\"z*\"");
     expect_csv_error(tc, dir, "file,a,b\nx.png,1,2\n", "a,a", "selected twice");
     expect_csv_error(tc, dir, "file,a\n,1\n", "", "empty file name");
     labels_csv l;
-    CHECK(labels_csv_load("/nonexistent/l.csv", "", &l) == GANC_ERR_IO && strstr(ganc_error_message(), "/nonexistent/l.csv"));
+    CHECK(labels_csv_load("/nonexistent/l.csv", "", &l) == GANC_ERR_IO &&
+          strstr(ganc_error_message(), "/nonexistent/l.csv"));
     fx_rmtree(dir);
     free(dir);
 }

@@ -25,8 +25,10 @@ void fx_rmtree(const char *dir) {
             char p[4096];
             snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
             struct stat st;
-            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) fx_rmtree(p);
-            else unlink(p);
+            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                fx_rmtree(p);
+            else
+                unlink(p);
         }
         closedir(d);
     }
@@ -162,5 +164,6 @@ void fx_pattern(uint8_t *px, int w, int h, int channels, int seed) {
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             for (int c = 0; c < channels; c++)
-                px[((size_t)y * w + x) * channels + c] = (uint8_t)(x * 37 + y * 91 + c * 53 + seed * 17 + (x * y) % 7 * 13);
+                px[((size_t)y * w + x) * channels + c] =
+                    (uint8_t)(x * 37 + y * 91 + c * 53 + seed * 17 + (x * y) % 7 * 13);
 }
