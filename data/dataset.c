@@ -79,7 +79,7 @@ static char *sub(const char *root, const char *a, const char *b) {
     }
     memcpy(name, a, la);
     memcpy(name + la, b, lb + 1);
-    char *path = path_join(root, name);
+    char *path = image_folder_join(root, name);
     free(name);
     return path;
 }
@@ -116,18 +116,18 @@ static ganc_status open_layout(dataset *ds, const options *o) {
     if (ds->kind == DATASET_LABELLED || ds->kind == DATASET_SINGLE)
         return image_folder_list(o->root, o->max_images, context, &ds->a);
     char *ph = sub(o->root, o->phase, ""), *ph_a = sub(o->root, o->phase, "A"), *ph_b = sub(o->root, o->phase, "B");
-    char *in_a = ph ? path_join(ph, "A") : NULL, *in_b = ph ? path_join(ph, "B") : NULL;
+    char *in_a = ph ? image_folder_join(ph, "A") : NULL, *in_b = ph ? image_folder_join(ph, "B") : NULL;
     if (!ph || !ph_a || !ph_b || !in_a || !in_b) {
         st = ganc_error_status();
     } else if (ds->kind == DATASET_UNALIGNED) {
         st = list_pair(ds, ph_a, ph_b, o->max_images, context);
-    } else if (folder_exists(in_a) && folder_exists(in_b)) {
+    } else if (image_folder_exists(in_a) && image_folder_exists(in_b)) {
         st = list_pair(ds, in_a, in_b, o->max_images, context);
         if (!st) st = check_pairs(ds);
-    } else if (folder_exists(ph_a) && folder_exists(ph_b)) {
+    } else if (image_folder_exists(ph_a) && image_folder_exists(ph_b)) {
         st = list_pair(ds, ph_a, ph_b, o->max_images, context);
         if (!st) st = check_pairs(ds);
-    } else if (!folder_exists(ph)) {
+    } else if (!image_folder_exists(ph)) {
         st = GANC_ERR(GANC_ERR_IO,
                       "%s: folder %s does not exist (aligned data is %s/ with A|B side by side in each image, or "
                       "pairs with the same names in %s/A and %s/B, or in %s and %s)",

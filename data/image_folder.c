@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-bool image_name_supported(const char *name) {
+bool image_folder_accepts(const char *name) {
     static const char *const exts[] = {".png", ".jpg", ".jpeg", ".bmp", ".tga"};
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.') return false;
@@ -16,12 +16,12 @@ bool image_name_supported(const char *name) {
     return false;
 }
 
-bool folder_exists(const char *dir) {
+bool image_folder_exists(const char *dir) {
     struct stat st;
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-char *path_join(const char *dir, const char *name) {
+char *image_folder_join(const char *dir, const char *name) {
     size_t a = strlen(dir), b = strlen(name);
     bool slash = a > 0 && dir[a - 1] != '/';
     char *p = malloc(a + slash + b + 1);
@@ -64,8 +64,8 @@ ganc_status image_folder_list(const char *dir, long max_images, const char *cont
     long cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (!image_name_supported(e->d_name)) continue;
-        char *path = path_join(dir, e->d_name);
+        if (!image_folder_accepts(e->d_name)) continue;
+        char *path = image_folder_join(dir, e->d_name);
         struct stat st;
         bool regular = path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
         free(path);
@@ -102,7 +102,7 @@ ganc_status image_folder_list(const char *dir, long max_images, const char *cont
         return out_of_memory(dir, NULL);
     }
     for (long i = 0; i < f.n; i++)
-        if (!(f.paths[i] = path_join(dir, f.names[i]))) {
+        if (!(f.paths[i] = image_folder_join(dir, f.names[i]))) {
             image_folder_free(&f);
             return GANC_ERR(GANC_ERR_MEMORY, "out of memory listing %s", dir);
         }

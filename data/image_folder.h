@@ -16,10 +16,10 @@ typedef struct image_folder {
     char **paths; /* (n) dir/name */
 } image_folder;
 
-bool image_name_supported(const char *name);
-bool folder_exists(const char *dir);
+bool image_folder_accepts(const char *name);
+bool image_folder_exists(const char *dir);
 /* Allocates "dir/name"; NULL with an error when out of memory. */
-char *path_join(const char *dir, const char *name);
+char *image_folder_join(const char *dir, const char *name);
 
 /* Lists `dir`, keeping the first `max_images` names when max_images > 0. A
  * missing or empty folder is an error that starts with `context` and names

@@ -260,7 +260,7 @@ static int by_path(const void *a, const void *b) {
 /* realpath of `name` under `dir` (or `name` itself when absolute); NULL when it does not exist. */
 static char *resolve(const char *dir, const char *name) {
     if (name[0] == '/') return realpath(name, NULL);
-    char *joined = path_join(dir, name);
+    char *joined = image_folder_join(dir, name);
     char *resolved = joined ? realpath(joined, NULL) : NULL;
     free(joined);
     return resolved;

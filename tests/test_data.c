@@ -79,7 +79,7 @@ TEST(data_unaligned_reads_both_folders_and_pairs_at_random) {
             REQUIRE(dataset_get(ds, e, i, &s) == GANC_OK);
             CHECK_NEAR(s.a[0], value_of((uint8_t)(10 * (i + 1))), 1e-6);
             CHECK_NEAR(s.a[64 + 17], -1, 1e-6); /* green plane */
-            char want[16];
+            char want[32];
             snprintf(want, sizeof want, "a%ld.png", i);
             CHECK(ends_with(s.path_a, want));
             int b = s.b[64] > 0.2 ? 1 : 0;                               /* green 200 or 100 */
@@ -101,7 +101,7 @@ TEST(data_unaligned_reads_both_folders_and_pairs_at_random) {
     for (long i = 0; i < 3; i++) {
         REQUIRE(dataset_get(ds, 0, i, &s) == GANC_OK);
         CHECK(ends_with(s.path_a, i % 2 ? "b1.jpg" : "b0.png"));
-        char want[16];
+        char want[32];
         snprintf(want, sizeof want, "a%ld.png", i);
         CHECK(ends_with(s.path_b, want));
         CHECK_NEAR(s.b[0], value_of((uint8_t)(10 * (i + 1))), 1e-6);
