@@ -1,0 +1,276 @@
+/* Image files through stb_image / stb_image_write (the implementations are
+ * in libstb). Files are read into memory first: that gives clean I/O errors
+ * and lets us check that BMP, TGA and PNG files are complete, which stb does
+ * not always do (it pads a cut BMP or TGA with zeros). */
+
+#include "data/image_io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#define MAX_FILE_BYTES (1L << 30)
+
+static ganc_status read_file(const char *path, uint8_t **data, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return GANC_ERR(GANC_ERR_IO, "image %s: cannot open: %s", path, strerror(errno));
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_IO, "image %s: cannot read: %s", path, strerror(errno));
+    }
+    if (n == 0) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", path);
+    }
+    if (n > MAX_FILE_BYTES) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: %ld bytes, more than the %ld an image may have", path, n,
+                        MAX_FILE_BYTES);
+    }
+    uint8_t *buf = malloc((size_t)n);
+    if (!buf) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_MEMORY, "image %s: out of memory for %ld bytes", path, n);
+    }
+    size_t got = fread(buf, 1, (size_t)n, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || got != (size_t)n) {
+        free(buf);
+        return GANC_ERR(GANC_ERR_IO, "image %s: read error", path);
+    }
+    *data = buf;
+    *size = (size_t)n;
+    return GANC_OK;
+}
+
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint32_t le32(const uint8_t *p) {
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+static uint32_t le16(const uint8_t *p) { return (uint32_t)p[1] << 8 | p[0]; }
+
+static ganc_status truncated(const char *path, const char *format, const char *what) {
+    return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: truncated %s (%s)", path, format, what);
+}
+
+/* Every chunk must lie inside the file, up to IEND. */
+static ganc_status check_png(const char *path, const uint8_t *d, size_t n) {
+    size_t pos = 8;
+    while (pos + 8 <= n) {
+        uint32_t len = be32(d + pos);
+        if (len > 0x7fffffffu)
+            return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: corrupt PNG chunk length", path);
+        if ((uint64_t)pos + 12 + len > n) return truncated(path, "PNG", "a chunk runs past the end of the file");
+        if (memcmp(d + pos + 4, "IEND", 4) == 0) return GANC_OK;
+        pos += 12 + (size_t)len;
+    }
+    return truncated(path, "PNG", "no IEND chunk");
+}
+
+/* Uncompressed BMP: the pixel rows must fit between the data offset and the end. */
+static ganc_status check_bmp(const char *path, const uint8_t *d, size_t n) {
+    if (n < 30) return truncated(path, "BMP", "header cut short");
+    uint32_t offset = le32(d + 10), header = le32(d + 14);
+    uint64_t w, h, bpp, compression = 0;
+    if (header == 12) {
+        w = le16(d + 18);
+        h = le16(d + 20);
+        bpp = le16(d + 24);
+    } else {
+        if (n < 34) return truncated(path, "BMP", "header cut short");
+        int32_t sw = (int32_t)le32(d + 18), sh = (int32_t)le32(d + 22);
+        w = (uint64_t)(sw < 0 ? -(int64_t)sw : sw);
+        h = (uint64_t)(sh < 0 ? -(int64_t)sh : sh);
+        bpp = le16(d + 28);
+        compression = le32(d + 30);
+    }
+    /* 0 BI_RGB, 3 BI_BITFIELDS, 6 BI_ALPHABITFIELDS have fixed-size rows; RLE is checked by stb. */
+    if (compression != 0 && compression != 3 && compression != 6) return GANC_OK;
+    if (w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE) return GANC_OK; /* refused by the size check */
+    uint64_t need = offset + (w * bpp + 31) / 32 * 4 * h;
+    if (n < need) {
+        char what[96];
+        snprintf(what, sizeof what, "%zu of %llu bytes", n, (unsigned long long)need);
+        return truncated(path, "BMP", what);
+    }
+    return GANC_OK;
+}
+
+/* TGA: uncompressed pixels must fit; run-length packets are walked to their end. */
+static ganc_status check_tga(const char *path, const uint8_t *d, size_t n) {
+    if (n < 18) return truncated(path, "TGA", "header cut short");
+    int type = d[2];
+    uint64_t pos = 18 + (uint64_t)d[0];
+    if (d[1]) pos += le16(d + 5) * (uint64_t)((d[7] + 7) / 8);
+    uint64_t w = le16(d + 12), h = le16(d + 14), bytes = (uint64_t)(d[16] + 7) / 8;
+    if (w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE) return GANC_OK;
+    uint64_t pixels = w * h;
+    if (type == 1 || type == 2 || type == 3) {
+        pos += pixels * bytes;
+    } else if (type == 9 || type == 10 || type == 11) {
+        for (uint64_t done = 0; done < pixels;) {
+            if (pos >= n) return truncated(path, "TGA", "run-length data ends early");
+            uint8_t packet = d[pos++];
+            uint64_t count = (uint64_t)(packet & 0x7f) + 1;
+            pos += packet & 0x80 ? bytes : count * bytes;
+            done += count;
+        }
+    } else {
+        return GANC_OK;
+    }
+    if (pos > n) return truncated(path, "TGA", "pixel data ends early");
+    return GANC_OK;
+}
+
+static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+
+static ganc_status check_complete(const char *path, const uint8_t *d, size_t n) {
+    if (n >= 8 && memcmp(d, png_magic, 8) == 0) return check_png(path, d, n);
+    if (n >= 2 && d[0] == 0xff && d[1] == 0xd8) return GANC_OK; /* stb rejects cut JPEGs itself */
+    if (n >= 2 && d[0] == 'B' && d[1] == 'M') return check_bmp(path, d, n);
+    const char *dot = strrchr(path, '.');
+    if (dot && strcasecmp(dot, ".tga") == 0) return check_tga(path, d, n);
+    return GANC_OK;
+}
+
+static ganc_status check_info(const char *path, image_info *info) {
+    if (info->width > IMAGE_MAX_SIDE || info->height > IMAGE_MAX_SIDE)
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: %dx%d pixels, more than %d a side", path, info->width, info->height,
+                        IMAGE_MAX_SIDE);
+    if (info->width < 1 || info->height < 1 || info->channels < 1 || info->channels > 4)
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: header gives %dx%d pixels with %d channels", path,
+                        info->width, info->height, info->channels);
+    return GANC_OK;
+}
+
+ganc_status image_probe(const char *path, image_info *out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return GANC_ERR(GANC_ERR_IO, "image %s: cannot open: %s", path, strerror(errno));
+    if (fgetc(f) == EOF) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", path);
+    }
+    rewind(f);
+    image_info info = {0};
+    int ok = stbi_info_from_file(f, &info.width, &info.height, &info.channels);
+    info.is_16_bit = ok && stbi_is_16_bit_from_file(f);
+    fclose(f);
+    if (!ok) return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", path, stbi_failure_reason());
+    ganc_status st = check_info(path, &info);
+    if (st == GANC_OK) *out = info;
+    return st;
+}
+
+ganc_status image_load_rgb(const char *path, image *out, image_info *info_out) {
+    uint8_t *data = NULL;
+    size_t n = 0;
+    ganc_status st = read_file(path, &data, &n);
+    if (st) return st;
+    image_info info = {0};
+    /* The buffer is at most MAX_FILE_BYTES (< INT_MAX) long. */
+    if (!stbi_info_from_memory(data, (int)n, &info.width, &info.height, &info.channels)) {
+        st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", path, stbi_failure_reason());
+    } else {
+        info.is_16_bit = stbi_is_16_bit_from_memory(data, (int)n);
+        st = check_info(path, &info);
+    }
+    if (st == GANC_OK) st = check_complete(path, data, n);
+    uint8_t *pixels = NULL;
+    int w = 0, h = 0, c = 0;
+    if (st == GANC_OK) {
+        pixels = stbi_load_from_memory(data, (int)n, &w, &h, &c, 3);
+        if (!pixels) st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", path, stbi_failure_reason());
+    }
+    free(data);
+    if (st) return st;
+    *out = (image){.width = w, .height = h, .channels = 3, .pixels = pixels};
+    if (info_out) *info_out = info;
+    return GANC_OK;
+}
+
+/* stb allocates with malloc (libstb keeps the default STBI_MALLOC), so one free() fits both sources. */
+void image_free(image *img) {
+    if (!img) return;
+    free(img->pixels);
+    img->pixels = NULL;
+}
+
+typedef struct {
+    FILE *f;
+    int failed;
+} write_ctx;
+
+static void write_bytes(void *ctx, void *data, int size) {
+    write_ctx *w = ctx;
+    if (!w->failed && fwrite(data, 1, (size_t)size, w->f) != (size_t)size) w->failed = errno ? errno : EIO;
+}
+
+ganc_status image_write(const char *path, const image *img, int jpeg_quality) {
+    const char *dot = strrchr(path, '.');
+    bool png = dot && strcasecmp(dot, ".png") == 0;
+    bool jpeg = dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0);
+    if (!png && !jpeg)
+        return GANC_ERR(GANC_ERR_ARG, "image %s: cannot write this format (expected .png, .jpg or .jpeg)", path);
+    if (!img || !img->pixels || img->width < 1 || img->height < 1 || img->width > IMAGE_MAX_SIDE ||
+        img->height > IMAGE_MAX_SIDE || (img->channels != 1 && img->channels != 3 && img->channels != 4))
+        return GANC_ERR(GANC_ERR_ARG,
+                        "image %s: nothing to write (expected 1..%d pixels a side and 1, 3 or 4 channels)", path,
+                        IMAGE_MAX_SIDE);
+    if (jpeg && (jpeg_quality < 1 || jpeg_quality > 100))
+        return GANC_ERR(GANC_ERR_ARG, "image %s: JPEG quality %d (expected 1..100)", path, jpeg_quality);
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 5);
+    if (!tmp) return GANC_ERR(GANC_ERR_MEMORY, "image %s: out of memory", path);
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+    write_ctx w = {fopen(tmp, "wb"), 0};
+    if (!w.f) {
+        ganc_status st = GANC_ERR(GANC_ERR_IO, "image %s: cannot create %s: %s", path, tmp, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    errno = 0;
+    int ok = png ? stbi_write_png_to_func(write_bytes, &w, img->width, img->height, img->channels, img->pixels,
+                                          img->width * img->channels)
+                 : stbi_write_jpg_to_func(write_bytes, &w, img->width, img->height, img->channels, img->pixels,
+                                          jpeg_quality);
+    if (fclose(w.f) != 0 && !w.failed) w.failed = errno ? errno : EIO;
+    ganc_status st = GANC_OK;
+    if (!ok)
+        st = GANC_ERR(GANC_ERR_IO, "image %s: encoder failed", path);
+    else if (w.failed)
+        st = GANC_ERR(GANC_ERR_IO, "image %s: write error: %s", path, strerror(w.failed));
+    else if (rename(tmp, path) != 0)
+        st = GANC_ERR(GANC_ERR_IO, "image %s: cannot rename %s to it: %s", path, tmp, strerror(errno));
+    if (st) remove(tmp);
+    free(tmp);
+    return st;
+}
+
+ganc_status image_from_chw(const real *chw, int channels, int height, int width, image *out) {
+    if (!chw || (channels != 1 && channels != 3) || height < 1 || width < 1 || height > IMAGE_MAX_SIDE ||
+        width > IMAGE_MAX_SIDE)
+        return GANC_ERR(GANC_ERR_ARG, "image_from_chw: (%d,%d,%d) (expected (1 or 3,H,W) with 1..%d a side)", channels,
+                        height, width, IMAGE_MAX_SIDE);
+    size_t plane = (size_t)height * width;
+    uint8_t *px = malloc(plane * (size_t)channels);
+    if (!px) return GANC_ERR(GANC_ERR_MEMORY, "image_from_chw: out of memory for (%d,%d,%d)", channels, height, width);
+    for (size_t i = 0; i < plane; i++)
+        for (int ch = 0; ch < channels; ch++) {
+            double v = ((double)chw[ch * plane + i] + 1.0) * 127.5;
+            /* NaN fails both comparisons and becomes 0. */
+            px[i * (size_t)channels + (size_t)ch] = v >= 255.0 ? 255 : v > 0.0 ? (uint8_t)(v + 0.5) : 0;
+        }
+    *out = (image){.width = width, .height = height, .channels = channels, .pixels = px};
+    return GANC_OK;
+}

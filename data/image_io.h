@@ -1,0 +1,49 @@
+#ifndef GANC_DATA_IMAGE_IO_H
+#define GANC_DATA_IMAGE_IO_H
+
+/* Image files: PNG, JPEG, BMP and TGA in (stb_image), PNG and JPEG out
+ * (stb_image_write). In memory an image is 8-bit (H,W,C) interleaved.
+ * Loading always gives 3-channel RGB: grayscale is replicated, alpha is
+ * dropped, 16-bit samples keep their high byte (as libpng's strip_16 and
+ * PIL do). A file that is missing, unreadable, truncated or corrupt is an
+ * error that names it; so is a header announcing more than IMAGE_MAX_SIDE
+ * pixels a side, refused before any pixel memory is allocated. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/real.h"
+
+#define IMAGE_MAX_SIDE 16384
+
+typedef struct image {
+    int width, height, channels;
+    uint8_t *pixels; /* (H,W,C), malloc'd */
+} image;
+
+/* What the header says, before conversion. */
+typedef struct image_info {
+    int width, height;
+    int channels;   /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */
+    bool is_16_bit; /* 16-bit PNG */
+} image_info;
+
+/* Reads the header only (no pixel decoding). */
+ganc_status image_probe(const char *path, image_info *out);
+
+/* Decodes `path` to 3-channel RGB; `info` (may be NULL) receives the header
+ * as in the file. Free with image_free. */
+ganc_status image_load_rgb(const char *path, image *out, image_info *info);
+void image_free(image *img);
+
+/* Writes `img` (1, 3 or 4 channels) as PNG or JPEG, chosen by the file's
+ * extension (.png, .jpg, .jpeg, any case); jpeg_quality in 1..100. The file
+ * is written to `path`.tmp and renamed, so a reader never sees half of it. */
+ganc_status image_write(const char *path, const image *img, int jpeg_quality);
+
+/* (C,H,W) values in [-1, 1] (C = 1 or 3) to an 8-bit image: round((v + 1) * 127.5),
+ * clamped to 0..255. Free with image_free. */
+ganc_status image_from_chw(const real *chw /* (C,H,W) */, int channels, int height, int width, image *out);
+
+#endif
