@@ -31,7 +31,8 @@ module *resnet_block_new(network *net, const char *path, int dim, pad_mode paddi
  * over four 2x average-pool levels with skip additions. Returns x +
  * Conv2(HG(x)) + Conv3(Conv1(HG(x))) with use_res, else the 3-channel
  * Conv1(HG(x)). dim must be a multiple of 4 (ConvBlock concatenates
- * dim/2 + dim/4 + dim/4 channels); H and W multiples of 16. */
+ * dim/2 + dim/4 + dim/4 channels); H and W multiples of 16, at least 32
+ * (the bottom level's reflect pad needs 2x2). */
 module *hourglass_new(network *net, const char *path, int dim, bool use_res);
 
 #endif

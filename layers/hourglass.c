@@ -80,9 +80,10 @@ static tensor *twice(tape *t, const tensor *x) {
 static tensor *hourglass_block_forward(module *m, module_run *run, const tensor *x) {
     tape *t = run->t;
     module **c = m->children;
-    if (x->ndim != 4 || x->shape[2] % 16 || x->shape[3] % 16) {
+    if (x->ndim != 4 || x->shape[2] % 16 || x->shape[3] % 16 || x->shape[2] < 32 || x->shape[3] < 32) {
         char sx[48];
-        GANC_ERR(GANC_ERR_SHAPE, "input %s: H and W must be multiples of 16 (four 2x poolings)",
+        GANC_ERR(GANC_ERR_SHAPE,
+                 "input %s: H and W must be multiples of 16 and at least 32 (four 2x poolings, then a reflect pad)",
                  tensor_shape_str(x, sx, sizeof sx));
         return NULL;
     }
