@@ -148,7 +148,7 @@ static const module_type soft_adalin_type = {"SoftAdaLIN", NULL, NULL, MODULE_IN
 
 /* nn.Sequential(Linear, ReLU, Linear) */
 static module *mlp_new(module *parent, const char *name, int c) {
-    char path[96], child[96];
+    char path[MODULE_PATH_MAX], child[MODULE_PATH_MAX];
     network *net = parent->net;
     module *seq = sequential_new(net, module_child_path(parent, name, path, sizeof path));
     if (!seq) return NULL;
@@ -165,7 +165,7 @@ module *soft_adalin_new(network *net, const char *path, int channels) {
     ada_module *a = ada_alloc(net, &soft_adalin_type, path, channels, -1);
     if (!a) return NULL;
     module *m = &a->base;
-    char p[96];
+    char p[MODULE_PATH_MAX];
     const int shape[2] = {1, channels};
     a->n_clipped = 2;
     bool ok = add_filled(m, "w_gamma", 2, shape, 0) && add_filled(m, "w_beta", 2, shape, 0);

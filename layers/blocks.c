@@ -24,7 +24,7 @@ static const module_type resnet_block_type = {"ResnetBlock", resnet_block_forwar
 /* [pad,] conv3x3, norm: the two halves of the block. */
 static ganc_status add_conv_norm(module *seq, int dim, pad_mode padding, norm_kind norm, bool use_bias) {
     network *net = seq->net;
-    char p[96];
+    char p[MODULE_PATH_MAX];
     int conv_pad = padding == PAD_ZERO ? 1 : 0;
     if (!conv_pad && module_add_child(seq, pad_new(net, module_next_path(seq, p, sizeof p), 1, padding)))
         return ganc_error_status();
@@ -38,7 +38,7 @@ module *resnet_block_new(network *net, const char *path, int dim, pad_mode paddi
     module *m = module_alloc(net, &resnet_block_type, path, sizeof *m);
     if (!m) return NULL;
     snprintf(m->detail, sizeof m->detail, "%d%s", dim, use_dropout ? " dropout" : "");
-    char p[96];
+    char p[MODULE_PATH_MAX];
     module *seq = sequential_new(net, module_child_path(m, "conv_block", p, sizeof p));
     ganc_status st = module_add_child(m, seq);
     if (!st) st = add_conv_norm(seq, dim, padding, norm, use_bias);

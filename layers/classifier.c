@@ -32,7 +32,7 @@ ganc_status classifier_build(network *net, const classifier_opts *o) {
              o->outputs);
     module *seq = sequential_new(net, "features");
     ganc_status st = module_add_child(&root->base, seq);
-    char p[96];
+    char p[MODULE_PATH_MAX];
     int channels = o->in_channels;
     for (int i = 0; !st && i < o->depth; i++) {
         conv_opts conv = {.in_channels = channels, .out_channels = o->width * (i < 3 ? 1 << i : 8), .kernel = 4,

@@ -12,7 +12,7 @@
 /* [InstanceNorm2d, ReLU, (ReflectionPad2d(1),) Conv2d(k, no bias)] */
 static module *pre_activation_conv(module *parent, const char *name, int in, int out, int kernel) {
     network *net = parent->net;
-    char path[96], p[96];
+    char path[MODULE_PATH_MAX], p[MODULE_PATH_MAX];
     module *seq = sequential_new(net, module_child_path(parent, name, path, sizeof path));
     if (!seq) return NULL;
     conv_opts o = {.in_channels = in, .out_channels = out, .kernel = kernel};
@@ -107,7 +107,7 @@ static module *hourglass_block_new(network *net, const char *path, int dim) {
     if (!m) return NULL;
     snprintf(m->detail, sizeof m->detail, "%d", dim);
     ganc_status st = GANC_OK;
-    char p[96];
+    char p[MODULE_PATH_MAX];
     for (int i = 0; !st && i < 13; i++)
         st = module_add_child(m, conv_block_new(net, module_child_path(m, HG_BLOCK_NAMES[i], p, sizeof p), dim, dim));
     if (st) {
@@ -136,7 +136,7 @@ static tensor *hourglass_forward(module *m, module_run *run, const tensor *x) {
 static const module_type hourglass_type = {"HourGlass", hourglass_forward, NULL, MODULE_INIT_NONE, NULL};
 
 static ganc_status add_conv1x1(module *parent, const char *name, int in, int out, bool bias) {
-    char p[96];
+    char p[MODULE_PATH_MAX];
     conv_opts o = {.in_channels = in, .out_channels = out, .kernel = 1, .bias = bias};
     return module_add_child(parent, conv2d_new(parent->net, module_child_path(parent, name, p, sizeof p), o));
 }
@@ -153,7 +153,7 @@ module *hourglass_new(network *net, const char *path, int dim, bool use_res) {
     module *m = &h->base;
     h->use_res = use_res;
     snprintf(m->detail, sizeof m->detail, "%d%s", dim, use_res ? " residual" : "");
-    char p[96];
+    char p[MODULE_PATH_MAX];
     module *hg = sequential_new(net, module_child_path(m, "HG", p, sizeof p));
     ganc_status st = module_add_child(m, hg);
     if (!st) st = module_add_child(hg, hourglass_block_new(net, module_next_path(hg, p, sizeof p), dim));

@@ -69,7 +69,7 @@ const char *module_full_name(const module *m, char *buf, size_t size) {
 }
 
 static tensor *add_to(param_set *ps, module *m, const char *name, int ndim, const int *shape) {
-    char full[160], base[128];
+    char full[MODULE_PATH_MAX + 64], base[MODULE_PATH_MAX + 40];
     module_full_name(m, base, sizeof base);
     snprintf(full, sizeof full, "%s.%s", base, name);
     return params_add(ps, full, ndim, shape);
@@ -124,7 +124,7 @@ tensor *module_leave(module *m, module_run *run, int token, tensor *y, bool had_
     }
     if (!y && had_input && !run->failed) {
         /* The innermost failing module names itself; its parents keep that message. */
-        char msg[512], name[128];
+        char msg[512], name[MODULE_PATH_MAX + 40];
         run->failed = true;
         snprintf(msg, sizeof msg, "%s", ganc_error_message());
         GANC_ERR(ganc_error_status() ? ganc_error_status() : GANC_ERR_ARG, "%s (%s): %s",
@@ -139,7 +139,7 @@ tensor *module_forward(module *m, module_run *run, const tensor *x) {
         return NULL;
     }
     if (!m->type->forward) {
-        char name[128];
+        char name[MODULE_PATH_MAX + 40];
         GANC_ERR(GANC_ERR_ARG, "%s (%s) takes several inputs: call its own forward function",
                  module_full_name(m, name, sizeof name), m->type->name);
         return NULL;

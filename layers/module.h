@@ -19,7 +19,8 @@
 
 #include "layers/network.h"
 
-#define MODULE_MAX_PARAMS 12 /* SoftAdaLIN has the most: rho, w_gamma, w_beta */
+#define MODULE_MAX_PARAMS 8 /* own parameters of one module; ILN has the most, 3 */
+#define MODULE_PATH_MAX 128
 
 typedef struct module_run module_run;
 
@@ -57,7 +58,7 @@ typedef struct module_type {
 
 struct module {
     const module_type *type;
-    char path[80];
+    char path[MODULE_PATH_MAX];
     network *net;
     module **children;
     int n_children, cap_children;

@@ -26,7 +26,7 @@ ganc_status patchgan_build(network *net, const patchgan_opts *o) {
              o->spectral_norm ? ", SN" : "");
     module *seq = sequential_new(net, "model");
     ganc_status st = module_add_child(&root->base, seq);
-    char p[96];
+    char p[MODULE_PATH_MAX];
     bool bias = norm_conv_bias(o->norm);
     conv_opts conv = {.in_channels = o->in_channels, .out_channels = o->ndf, .kernel = 4, .stride = 2, .padding = 1,
                       .bias = true, .spectral_norm = o->spectral_norm};

@@ -23,7 +23,7 @@ ganc_status resnet_generator_read(config *c, const char *section, resnet_generat
 /* Conv2d, norm, ReLU: the downsampling and first stages. */
 static ganc_status add_conv_norm_relu(module *seq, conv_opts conv, norm_kind norm, bool transposed) {
     network *net = seq->net;
-    char p[96];
+    char p[MODULE_PATH_MAX];
     module *layer = transposed ? conv_transpose2d_new(net, module_next_path(seq, p, sizeof p), conv)
                                : conv2d_new(net, module_next_path(seq, p, sizeof p), conv);
     ganc_status st = module_add_child(seq, layer);
@@ -39,7 +39,7 @@ ganc_status resnet_generator_build(network *net, const resnet_generator_opts *o)
     snprintf(root->base.detail, sizeof root->base.detail, "ngf %d, %d blocks", o->ngf, o->n_blocks);
     module *seq = sequential_new(net, "model");
     ganc_status st = module_add_child(&root->base, seq);
-    char p[96];
+    char p[MODULE_PATH_MAX];
     bool bias = norm_conv_bias(o->norm);
     int ngf = o->ngf;
     if (!st) st = module_add_child(seq, pad_new(net, module_next_path(seq, p, sizeof p), 3, PAD_REFLECT));

@@ -26,7 +26,7 @@ static void row_text(const module_summary_row *r, char *name, size_t name_size, 
 }
 
 static void print_rows(const module_summary *s, FILE *out) {
-    char count[32], type[96], name[128];
+    char count[32], type[96], name[2 * MODULE_PATH_MAX];
     int name_w = 6, type_w = 4; /* "module", "type" */
     for (int i = 0; i < s->n; i++) {
         row_text(&s->rows[i], name, sizeof name, type, sizeof type);

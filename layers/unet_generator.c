@@ -53,7 +53,7 @@ static module *unet_level(network *net, const char *path, const unet_generator_o
     b->outermost = outermost;
     snprintf(b->base.detail, sizeof b->base.detail, "%d->%d%s", outer, inner,
              outermost ? " outermost" : innermost ? " innermost" : "");
-    char p[96];
+    char p[MODULE_PATH_MAX];
     module *seq = sequential_new(net, module_child_path(&b->base, "model", p, sizeof p));
     ganc_status st = module_add_child(&b->base, seq);
     conv_opts down = {.in_channels = input, .out_channels = inner, .kernel = 4, .stride = 2, .padding = 1,
