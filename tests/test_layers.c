@@ -618,7 +618,7 @@ TEST(layers_constructor_errors_name_the_path_and_option) {
     CHECK(!iln_new(net, "i", -2) && strstr(ganc_error_message(), "ILN i"));
     CHECK(!layer_norm_new(net, "ln", 3, (int[]){2, 0, 2}, true) && strstr(ganc_error_message(), "LayerNorm ln"));
     CHECK(!hourglass_new(net, "h", 6, true) && strstr(ganc_error_message(), "multiple of 4"));
-    char long_path[120];
+    char long_path[MODULE_PATH_MAX + 10];
     memset(long_path, 'x', sizeof long_path - 1);
     long_path[sizeof long_path - 1] = '\0';
     CHECK(!relu_new(net, long_path) && strstr(ganc_error_message(), "longer than"));
