@@ -89,7 +89,7 @@ static tensor *iln_forward(module *m, module_run *run, const tensor *x) {
     return op_add(t, op_mul(t, y, m->weight), m->bias);
 }
 
-static const module_type iln_type = {"ILN", iln_forward, NULL, MODULE_INIT_NONE, constrain_ada};
+static const module_type iln_type = {.name = "ILN", .forward = iln_forward, .constrain = constrain_ada};
 
 module *iln_new(network *net, const char *path, int channels) {
     ada_module *a = ada_alloc(net, &iln_type, path, channels, 0);
@@ -105,7 +105,7 @@ module *iln_new(network *net, const char *path, int channels) {
 
 /* ---- adaLIN ---- */
 
-static const module_type adalin_type = {"adaLIN", NULL, NULL, MODULE_INIT_NONE, constrain_ada};
+static const module_type adalin_type = {.name = "adaLIN", .constrain = constrain_ada};
 
 module *adalin_new(network *net, const char *path, int channels) {
     ada_module *a = ada_alloc(net, &adalin_type, path, channels, 0.9);
@@ -116,8 +116,8 @@ module *adalin_new(network *net, const char *path, int channels) {
 static tensor *per_sample_channels(tape *t, const tensor *v, const char *role, const tensor *x) {
     char sv[48], sx[48];
     if (v->ndim != 2 || v->shape[0] != x->shape[0] || v->shape[1] != x->shape[1]) {
-        GANC_ERR(GANC_ERR_SHAPE, "%s %s does not fit input %s: expected (%d,%d)", role, tensor_shape_str(v, sv, sizeof sv),
-                 tensor_shape_str(x, sx, sizeof sx), x->shape[0], x->shape[1]);
+        GANC_ERR(GANC_ERR_SHAPE, "%s %s does not fit input %s: expected (%d,%d)", role,
+                 tensor_shape_str(v, sv, sizeof sv), tensor_shape_str(x, sx, sizeof sx), x->shape[0], x->shape[1]);
         return NULL;
     }
     return op_reshape(t, v, 4, (int[]){v->shape[0], v->shape[1], 1, 1});
@@ -144,7 +144,7 @@ tensor *adalin_forward(module *m, module_run *run, const tensor *x, const tensor
 
 /* ---- Soft-AdaLIN ---- */
 
-static const module_type soft_adalin_type = {"SoftAdaLIN", NULL, NULL, MODULE_INIT_NONE, constrain_ada};
+static const module_type soft_adalin_type = {.name = "SoftAdaLIN", .constrain = constrain_ada};
 
 /* nn.Sequential(Linear, ReLU, Linear) */
 static module *mlp_new(module *parent, const char *name, int c) {

@@ -19,9 +19,9 @@ static tensor *pad_forward(module *m, module_run *run, const tensor *x) {
     return op_pad(run->t, x, p->pad, p->pad, p->pad, p->pad, p->mode);
 }
 
-static const module_type reflection_pad_type = {"ReflectionPad2d", pad_forward, NULL};
-static const module_type replication_pad_type = {"ReplicationPad2d", pad_forward, NULL};
-static const module_type zero_pad_type = {"ZeroPad2d", pad_forward, NULL};
+static const module_type reflection_pad_type = {.name = "ReflectionPad2d", .forward = pad_forward};
+static const module_type replication_pad_type = {.name = "ReplicationPad2d", .forward = pad_forward};
+static const module_type zero_pad_type = {.name = "ZeroPad2d", .forward = pad_forward};
 
 module *pad_new(network *net, const char *path, int pad, pad_mode mode) {
     if (pad < 0) {
@@ -55,7 +55,7 @@ static tensor *upsample_forward(module *m, module_run *run, const tensor *x) {
     return u->bilinear ? op_upsample_bilinear(run->t, x, h, w, u->align_corners) : op_upsample_nearest(run->t, x, h, w);
 }
 
-static const module_type upsample_type = {"Upsample", upsample_forward, NULL};
+static const module_type upsample_type = {.name = "Upsample", .forward = upsample_forward};
 
 module *upsample_new(network *net, const char *path, int scale, bool bilinear, bool align_corners) {
     if (scale < 1) {
@@ -83,7 +83,7 @@ static tensor *dropout_forward(module *m, module_run *run, const tensor *x) {
     return op_dropout(run->t, x, (real)((scalar_module *)m)->p, true, run->rng);
 }
 
-static const module_type dropout_type = {"Dropout", dropout_forward, NULL};
+static const module_type dropout_type = {.name = "Dropout", .forward = dropout_forward};
 
 static module *scalar_new(network *net, const module_type *type, const char *path, double p) {
     scalar_module *s = (scalar_module *)module_alloc(net, type, path, sizeof *s);
@@ -105,7 +105,7 @@ static tensor *leaky_relu_forward(module *m, module_run *run, const tensor *x) {
     return op_leaky_relu(run->t, x, (real)((scalar_module *)m)->p);
 }
 
-static const module_type leaky_relu_type = {"LeakyReLU", leaky_relu_forward, NULL};
+static const module_type leaky_relu_type = {.name = "LeakyReLU", .forward = leaky_relu_forward};
 
 module *leaky_relu_new(network *net, const char *path, double slope) {
     return scalar_new(net, &leaky_relu_type, path, slope);
@@ -124,12 +124,12 @@ static tensor *global_avg_pool_forward(module *m, module_run *run, const tensor 
     return op_global_avg_pool(run->t, x);
 }
 
-static const module_type relu_type = {"ReLU", relu_forward, NULL};
-static const module_type tanh_type = {"Tanh", tanh_forward, NULL};
-static const module_type sigmoid_type = {"Sigmoid", sigmoid_forward, NULL};
-static const module_type identity_type = {"Identity", identity_forward, NULL};
-static const module_type flatten_type = {"Flatten", flatten_forward, NULL};
-static const module_type global_avg_pool_type = {"AdaptiveAvgPool2d", global_avg_pool_forward, NULL};
+static const module_type relu_type = {.name = "ReLU", .forward = relu_forward};
+static const module_type tanh_type = {.name = "Tanh", .forward = tanh_forward};
+static const module_type sigmoid_type = {.name = "Sigmoid", .forward = sigmoid_forward};
+static const module_type identity_type = {.name = "Identity", .forward = identity_forward};
+static const module_type flatten_type = {.name = "Flatten", .forward = flatten_forward};
+static const module_type global_avg_pool_type = {.name = "AdaptiveAvgPool2d", .forward = global_avg_pool_forward};
 
 module *relu_new(network *net, const char *path) { return module_alloc(net, &relu_type, path, sizeof(module)); }
 module *tanh_new(network *net, const char *path) { return module_alloc(net, &tanh_type, path, sizeof(module)); }
@@ -152,7 +152,7 @@ static tensor *avg_pool_forward(module *m, module_run *run, const tensor *x) {
     return op_avg_pool(run->t, x, k, k, k, k, 0, 0);
 }
 
-static const module_type avg_pool_type = {"AvgPool2d", avg_pool_forward, NULL};
+static const module_type avg_pool_type = {.name = "AvgPool2d", .forward = avg_pool_forward};
 
 module *avg_pool_new(network *net, const char *path, int kernel) {
     if (kernel < 1) {

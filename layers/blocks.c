@@ -19,7 +19,7 @@ static tensor *resnet_block_forward(module *m, module_run *run, const tensor *x)
     return op_add(run->t, x, module_forward(m->children[0], run, x));
 }
 
-static const module_type resnet_block_type = {"ResnetBlock", resnet_block_forward, NULL, MODULE_INIT_NONE, NULL};
+static const module_type resnet_block_type = {.name = "ResnetBlock", .forward = resnet_block_forward};
 
 /* [pad,] conv3x3, norm: the two halves of the block. */
 static ganc_status add_conv_norm(module *seq, int dim, pad_mode padding, norm_kind norm, bool use_bias) {

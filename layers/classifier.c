@@ -44,6 +44,7 @@ ganc_status classifier_build(network *net, const classifier_opts *o) {
         if (!st) st = module_add_child(seq, leaky_relu_new(net, module_next_path(seq, p, sizeof p), 0.2));
     }
     int side = o->image_size >> o->depth;
-    if (!st) st = module_add_child(&root->base, linear_new(net, "head", channels * side * side, o->outputs, true, false));
+    if (!st)
+        st = module_add_child(&root->base, linear_new(net, "head", channels * side * side, o->outputs, true, false));
     return st;
 }

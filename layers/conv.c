@@ -37,10 +37,10 @@ static tensor *linear_forward(module *m, module_run *run, const tensor *x) {
     return op_linear(run->t, x, effective_weight((conv_module *)m, run), m->bias);
 }
 
-static const module_type conv2d_type = {"Conv2d", conv2d_forward, NULL, MODULE_INIT_WEIGHT};
-static const module_type conv_transpose2d_type = {"ConvTranspose2d", conv_transpose2d_forward, NULL,
-                                                  MODULE_INIT_WEIGHT};
-static const module_type linear_type = {"Linear", linear_forward, NULL, MODULE_INIT_WEIGHT};
+static const module_type conv2d_type = {.name = "Conv2d", .forward = conv2d_forward, .init_role = MODULE_INIT_WEIGHT};
+static const module_type conv_transpose2d_type = {
+    .name = "ConvTranspose2d", .forward = conv_transpose2d_forward, .init_role = MODULE_INIT_WEIGHT};
+static const module_type linear_type = {.name = "Linear", .forward = linear_forward, .init_role = MODULE_INIT_WEIGHT};
 
 /* Registers weight (or weight_orig and the spectral-norm buffers) and bias. */
 static module *finish(conv_module *c, int ndim, const int *wshape, int out, int sn_dim) {

@@ -18,7 +18,8 @@ static module *pre_activation_conv(module *parent, const char *name, int in, int
     conv_opts o = {.in_channels = in, .out_channels = out, .kernel = kernel};
     ganc_status st = module_add_child(seq, instance_norm_new(net, module_next_path(seq, p, sizeof p), in, false));
     if (!st) st = module_add_child(seq, relu_new(net, module_next_path(seq, p, sizeof p)));
-    if (!st && kernel == 3) st = module_add_child(seq, pad_new(net, module_next_path(seq, p, sizeof p), 1, PAD_REFLECT));
+    if (!st && kernel == 3)
+        st = module_add_child(seq, pad_new(net, module_next_path(seq, p, sizeof p), 1, PAD_REFLECT));
     if (!st) st = module_add_child(seq, conv2d_new(net, module_next_path(seq, p, sizeof p), o));
     if (st) {
         module_free(seq);
@@ -43,7 +44,7 @@ static tensor *conv_block_forward(module *m, module_run *run, const tensor *x) {
     return op_add(run->t, residual, out);
 }
 
-static const module_type conv_block_type = {"ConvBlock", conv_block_forward, NULL, MODULE_INIT_NONE, NULL};
+static const module_type conv_block_type = {.name = "ConvBlock", .forward = conv_block_forward};
 
 static module *conv_block_new(network *net, const char *path, int dim_in, int dim_out) {
     conv_block_module *b = (conv_block_module *)module_alloc(net, &conv_block_type, path, sizeof *b);
@@ -99,8 +100,7 @@ static tensor *hourglass_block_forward(module *m, module_run *run, const tensor 
     return up;
 }
 
-static const module_type hourglass_block_type = {"HourGlassBlock", hourglass_block_forward, NULL, MODULE_INIT_NONE,
-                                                 NULL};
+static const module_type hourglass_block_type = {.name = "HourGlassBlock", .forward = hourglass_block_forward};
 
 static module *hourglass_block_new(network *net, const char *path, int dim) {
     module *m = module_alloc(net, &hourglass_block_type, path, sizeof *m);
@@ -133,7 +133,7 @@ static tensor *hourglass_forward(module *m, module_run *run, const tensor *x) {
     return op_add(t, op_add(t, x, module_forward(c[2], run, ll)), module_forward(c[3], run, tmp_out));
 }
 
-static const module_type hourglass_type = {"HourGlass", hourglass_forward, NULL, MODULE_INIT_NONE, NULL};
+static const module_type hourglass_type = {.name = "HourGlass", .forward = hourglass_forward};
 
 static ganc_status add_conv1x1(module *parent, const char *name, int in, int out, bool bias) {
     char p[MODULE_PATH_MAX];

@@ -26,7 +26,6 @@ void module_free(module *m) {
     if (!m) return;
     for (int i = 0; i < m->n_children; i++) module_free(m->children[i]);
     free(m->children);
-    if (m->type->destroy) m->type->destroy(m);
     free(m);
 }
 
@@ -120,7 +119,8 @@ int module_enter(module *m, module_run *run) {
 tensor *module_leave(module *m, module_run *run, int token, tensor *y, bool had_input) {
     if (run->summary) {
         run->summary->depth--;
-        if (token >= 0 && y) tensor_shape_str(y, run->summary->rows[token].out_shape, sizeof run->summary->rows[0].out_shape);
+        if (token >= 0 && y)
+            tensor_shape_str(y, run->summary->rows[token].out_shape, sizeof run->summary->rows[0].out_shape);
     }
     if (!y && had_input && !run->failed) {
         /* The innermost failing module names itself; its parents keep that message. */
@@ -159,7 +159,7 @@ static tensor *sequential_forward(module *m, module_run *run, const tensor *x) {
     return y;
 }
 
-static const module_type sequential_type = {"Sequential", sequential_forward, NULL};
+static const module_type sequential_type = {.name = "Sequential", .forward = sequential_forward};
 
 module *sequential_new(network *net, const char *path) {
     return module_alloc(net, &sequential_type, path, sizeof(module));

@@ -49,7 +49,6 @@ typedef struct module_type {
     /* One input, one output. NULL for modules that need more inputs
      * (AdaLIN, SoftAdaLIN): they have their own forward functions. */
     tensor *(*forward)(module *m, module_run *run, const tensor *x);
-    void (*destroy)(module *m); /* frees what the module holds besides its children; may be NULL */
     module_init_role init_role;
     /* Projects the parameters back into their valid range after an
      * optimizer step (U-GAT-IT's rho clipping); may be NULL. */

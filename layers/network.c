@@ -38,10 +38,10 @@ static tensor *arch_root_forward(module *m, module_run *run, const tensor *x) {
 
 /* One type per architecture, so the summary shows the reference's class. */
 static const module_type ROOT_TYPES[] = {
-    {"ResnetGenerator", arch_root_forward, NULL, MODULE_INIT_NONE, NULL},
-    {"UnetGenerator", arch_root_forward, NULL, MODULE_INIT_NONE, NULL},
-    {"NLayerDiscriminator", arch_root_forward, NULL, MODULE_INIT_NONE, NULL},
-    {"Classifier", arch_root_forward, NULL, MODULE_INIT_NONE, NULL},
+    {.name = "ResnetGenerator", .forward = arch_root_forward},
+    {.name = "UnetGenerator", .forward = arch_root_forward},
+    {.name = "NLayerDiscriminator", .forward = arch_root_forward},
+    {.name = "Classifier", .forward = arch_root_forward},
 };
 
 arch_root *arch_root_new(network *net, const char *type_name, int in_channels) {

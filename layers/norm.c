@@ -27,7 +27,8 @@ static tensor *batch_norm_forward(module *m, module_run *run, const tensor *x) {
     return y;
 }
 
-static const module_type batch_norm_type = {"BatchNorm", batch_norm_forward, NULL, MODULE_INIT_NORM};
+static const module_type batch_norm_type = {
+    .name = "BatchNorm", .forward = batch_norm_forward, .init_role = MODULE_INIT_NORM};
 
 static bool fill(tensor *p, real value) {
     if (!p) return false;
@@ -69,7 +70,7 @@ static tensor *instance_norm_forward(module *m, module_run *run, const tensor *x
     return op_instance_norm(run->t, x, m->weight, m->bias, NORM_EPS);
 }
 
-static const module_type instance_norm_type = {"InstanceNorm2d", instance_norm_forward, NULL, MODULE_INIT_NONE};
+static const module_type instance_norm_type = {.name = "InstanceNorm2d", .forward = instance_norm_forward};
 
 module *instance_norm_new(network *net, const char *path, int channels, bool affine) {
     if (!path || !check_channels(net, path, "InstanceNorm2d", channels)) return NULL;
@@ -101,7 +102,7 @@ static tensor *layer_norm_forward(module *m, module_run *run, const tensor *x) {
     return op_layer_norm(run->t, x, m->weight, m->bias, NORM_EPS);
 }
 
-static const module_type layer_norm_type = {"LayerNorm", layer_norm_forward, NULL, MODULE_INIT_NONE};
+static const module_type layer_norm_type = {.name = "LayerNorm", .forward = layer_norm_forward};
 
 module *layer_norm_new(network *net, const char *path, int ndim, const int *shape, bool affine) {
     if (!path) return NULL;

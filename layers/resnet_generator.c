@@ -27,7 +27,8 @@ static ganc_status add_conv_norm_relu(module *seq, conv_opts conv, norm_kind nor
     module *layer = transposed ? conv_transpose2d_new(net, module_next_path(seq, p, sizeof p), conv)
                                : conv2d_new(net, module_next_path(seq, p, sizeof p), conv);
     ganc_status st = module_add_child(seq, layer);
-    if (!st) st = module_add_child(seq, norm_layer_new(net, module_next_path(seq, p, sizeof p), norm, conv.out_channels));
+    if (!st)
+        st = module_add_child(seq, norm_layer_new(net, module_next_path(seq, p, sizeof p), norm, conv.out_channels));
     if (!st) st = module_add_child(seq, relu_new(net, module_next_path(seq, p, sizeof p)));
     return st;
 }

@@ -43,7 +43,8 @@ static void print_rows(const module_summary *s, FILE *out) {
 
 void network_print_summary(const network *net, const int input_shape[4], FILE *out) {
     char shape[48], count[32];
-    fprintf(out, "network %s (%s), input %s, eval mode\n", net->name, net->arch, shape_str(4, input_shape, shape, sizeof shape));
+    fprintf(out, "network %s (%s), input %s, eval mode\n", net->name, net->arch,
+            shape_str(4, input_shape, shape, sizeof shape));
     module_summary s = {0};
     tape *t = net->root ? tape_new(device_cpu()) : NULL;
     tensor *x = t ? tape_zeros(t, 4, input_shape, "input") : NULL;
@@ -57,7 +58,8 @@ void network_print_summary(const network *net, const int input_shape[4], FILE *o
     print_rows(&s, out);
     if (!y) fprintf(out, "forward pass failed: %s\n", net->root ? ganc_error_message() : "the network has no modules");
     fprintf(out, "total parameters: %s\n", grouped(net->params.numel, count, sizeof count));
-    fprintf(out, "trainable parameters: %s\n", grouped(net->params.frozen ? 0 : net->params.numel, count, sizeof count));
+    fprintf(out, "trainable parameters: %s\n",
+            grouped(net->params.frozen ? 0 : net->params.numel, count, sizeof count));
     fprintf(out, "buffer values: %s\n", grouped(net->buffers.numel, count, sizeof count));
     free(s.rows);
     tape_free(t);

@@ -32,8 +32,7 @@ static tensor *unet_block_forward(module *m, module_run *run, const tensor *x) {
     return op_concat(run->t, 2, both, 1);
 }
 
-static const module_type unet_block_type = {"UnetSkipConnectionBlock", unet_block_forward, NULL, MODULE_INIT_NONE,
-                                            NULL};
+static const module_type unet_block_type = {.name = "UnetSkipConnectionBlock", .forward = unet_block_forward};
 
 static int level_channels(const unet_generator_opts *o, int level) {
     return o->ngf * (level < 3 ? 1 << level : 8);
@@ -62,7 +61,8 @@ static module *unet_level(network *net, const char *path, const unet_generator_o
                     .padding = 1, .bias = outermost || bias};
     if (!st && !outermost) st = add(seq, leaky_relu_new(net, module_next_path(seq, p, sizeof p), 0.2));
     if (!st) st = add(seq, conv2d_new(net, module_next_path(seq, p, sizeof p), down));
-    if (!st && !outermost && !innermost) st = add(seq, norm_layer_new(net, module_next_path(seq, p, sizeof p), o->norm, inner));
+    if (!st && !outermost && !innermost)
+        st = add(seq, norm_layer_new(net, module_next_path(seq, p, sizeof p), o->norm, inner));
     if (!st && !innermost) st = add(seq, unet_level(net, module_next_path(seq, p, sizeof p), o, level + 1));
     if (!st) st = add(seq, relu_new(net, module_next_path(seq, p, sizeof p)));
     if (!st) st = add(seq, conv_transpose2d_new(net, module_next_path(seq, p, sizeof p), up));

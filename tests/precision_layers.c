@@ -69,8 +69,8 @@ static void check_call(test_ctx *tc, const char *what, layer_call *c, int max_pa
     int n = 0;
     for (int i = 0; i < 3; i++)
         if (c->in[i]) wrt[n++] = c->in[i];
-    for (size_t i = 0; max_params >= 0 && i < c->net->params.count && n < MAX_WRT && (!max_params || (int)i < max_params);
-         i++)
+    for (size_t i = 0;
+         max_params >= 0 && i < c->net->params.count && n < MAX_WRT && (!max_params || (int)i < max_params); i++)
         wrt[n++] = c->net->params.entries[i].t;
     if (c->net->buffers.numel) {
         c->buffers = malloc(c->net->buffers.numel * sizeof(real));

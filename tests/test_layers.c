@@ -76,7 +76,8 @@ TEST(layers_conv2d_matches_naive_loops) {
                             for (int kj = 0; kj < 3; kj++) {
                                 int yi = 2 * i - 1 + ki, xj = 2 * j - 1 + kj;
                                 if (yi < 0 || yi >= h || xj < 0 || xj >= w) continue;
-                                acc += x->data[((in * c + ic) * h + yi) * w + xj] * wt[((oc * c + ic) * 3 + ki) * 3 + kj];
+                                acc +=
+                                    x->data[((in * c + ic) * h + yi) * w + xj] * wt[((oc * c + ic) * 3 + ki) * 3 + kj];
                             }
                     ref[((in * o + oc) * oh + i) * ow + j] = acc;
                 }
@@ -294,6 +295,13 @@ TEST(layers_iln_and_adalin_match_naive_unbiased_formula) {
     tape_free(t);
 }
 
+static const real *soft_param(const network *net, const char *name) {
+    char full[64];
+    snprintf(full, sizeof full, "N.n.%s", name);
+    const tensor *p = params_find(&net->params, full);
+    return p ? p->data : NULL;
+}
+
 TEST(layers_soft_adalin_blends_content_and_style) {
     tape *t = tape_new(device_cpu());
     int kind = 5;
@@ -321,30 +329,31 @@ TEST(layers_soft_adalin_blends_content_and_style) {
     tensor *y = soft_adalin_forward(m, &r, x, content, style);
     REQUIRE(y);
     /* Naive: Linear(ReLU(Linear(.))) for content, one Linear for style, then the blend. */
-    const tensor *cg0 = params_find(&net->params, "N.n.c_gamma.0.weight"), *cg0b = params_find(&net->params, "N.n.c_gamma.0.bias");
-    const tensor *cg2 = params_find(&net->params, "N.n.c_gamma.2.weight"), *cg2b = params_find(&net->params, "N.n.c_gamma.2.bias");
-    const tensor *cb0 = params_find(&net->params, "N.n.c_beta.0.weight"), *cb0b = params_find(&net->params, "N.n.c_beta.0.bias");
-    const tensor *cb2 = params_find(&net->params, "N.n.c_beta.2.weight"), *cb2b = params_find(&net->params, "N.n.c_beta.2.bias");
-    const tensor *sg = params_find(&net->params, "N.n.s_gamma.weight"), *sgb = params_find(&net->params, "N.n.s_gamma.bias");
-    const tensor *sb = params_find(&net->params, "N.n.s_beta.weight"), *sbb = params_find(&net->params, "N.n.s_beta.bias");
+    const real *cg0 = soft_param(net, "c_gamma.0.weight"), *cg0b = soft_param(net, "c_gamma.0.bias");
+    const real *cg2 = soft_param(net, "c_gamma.2.weight"), *cg2b = soft_param(net, "c_gamma.2.bias");
+    const real *cb0 = soft_param(net, "c_beta.0.weight"), *cb0b = soft_param(net, "c_beta.0.bias");
+    const real *cb2 = soft_param(net, "c_beta.2.weight"), *cb2b = soft_param(net, "c_beta.2.bias");
+    const real *sg = soft_param(net, "s_gamma.weight"), *sgb = soft_param(net, "s_gamma.bias");
+    const real *sb = soft_param(net, "s_beta.weight"), *sbb = soft_param(net, "s_beta.bias");
+    REQUIRE(cg0 && cg0b && cg2 && cg2b && cb0 && cb0b && cb2 && cb2b && sg && sgb && sb && sbb);
     double gamma[6], beta[6];
     for (int i = 0; i < 2; i++) {
         const real *cf = content->data + 3 * i, *sf = style->data + 3 * i;
         double hg[3], hb[3];
         for (int o = 0; o < 3; o++) {
-            hg[o] = cg0b->data[o];
-            hb[o] = cb0b->data[o];
-            for (int k = 0; k < 3; k++) hg[o] += cg0->data[o * 3 + k] * cf[k], hb[o] += cb0->data[o * 3 + k] * cf[k];
+            hg[o] = cg0b[o];
+            hb[o] = cb0b[o];
+            for (int k = 0; k < 3; k++) hg[o] += cg0[o * 3 + k] * cf[k], hb[o] += cb0[o * 3 + k] * cf[k];
             hg[o] = fmax(hg[o], 0);
             hb[o] = fmax(hb[o], 0);
         }
         for (int o = 0; o < 3; o++) {
-            double c_g = cg2b->data[o], c_b = cb2b->data[o], s_g = sgb->data[o], s_b = sbb->data[o];
+            double c_g = cg2b[o], c_b = cb2b[o], s_g = sgb[o], s_b = sbb[o];
             for (int k = 0; k < 3; k++) {
-                c_g += cg2->data[o * 3 + k] * hg[k];
-                c_b += cb2->data[o * 3 + k] * hb[k];
-                s_g += sg->data[o * 3 + k] * sf[k];
-                s_b += sb->data[o * 3 + k] * sf[k];
+                c_g += cg2[o * 3 + k] * hg[k];
+                c_b += cb2[o * 3 + k] * hb[k];
+                s_g += sg[o * 3 + k] * sf[k];
+                s_b += sb[o * 3 + k] * sf[k];
             }
             gamma[i * 3 + o] = (1 - wg->data[o]) * s_g + wg->data[o] * c_g;
             beta[i * 3 + o] = (1 - wb->data[o]) * s_b + wb->data[o] * c_b;
@@ -581,7 +590,8 @@ TEST(layers_hourglass_layout_and_shapes) {
 static module *make_mismatch(network *net, void *arg) {
     module *seq = sequential_new(net, "s");
     char p[16];
-    conv_opts a = {.in_channels = 3, .out_channels = 4, .kernel = 3}, b = {.in_channels = 5, .out_channels = 2, .kernel = 1};
+    conv_opts a = {.in_channels = 3, .out_channels = 4, .kernel = 3},
+              b = {.in_channels = 5, .out_channels = 2, .kernel = 1};
     bool ok = seq && !module_add_child(seq, conv2d_new(net, module_next_path(seq, p, sizeof p), a)) &&
               !module_add_child(seq, conv2d_new(net, module_next_path(seq, p, sizeof p), b));
     if (!ok) module_free(seq);
@@ -606,8 +616,8 @@ TEST(layers_constructor_errors_name_the_path_and_option) {
     CHECK(strstr(ganc_error_message(), "Conv2d a.b") && strstr(ganc_error_message(), "channels 0->4"));
     CHECK(!conv2d_new(net, "g", (conv_opts){.in_channels = 3, .out_channels = 4, .kernel = 3, .groups = 2}));
     CHECK(strstr(ganc_error_message(), "divisible by groups 2"));
-    CHECK(!conv_transpose2d_new(net, "t",
-                                (conv_opts){.in_channels = 3, .out_channels = 4, .kernel = 3, .stride = 2, .output_padding = 2}));
+    CHECK(!conv_transpose2d_new(
+        net, "t", (conv_opts){.in_channels = 3, .out_channels = 4, .kernel = 3, .stride = 2, .output_padding = 2}));
     CHECK(strstr(ganc_error_message(), "ConvTranspose2d t") && strstr(ganc_error_message(), "below stride 2"));
     CHECK(!linear_new(net, "l", 3, 0, true, false) && strstr(ganc_error_message(), "Linear l"));
     CHECK(!dropout_new(net, "d", 1.0) && strstr(ganc_error_message(), "dropout probability"));

@@ -161,8 +161,8 @@ TEST(networks_classifier_layout) {
                          "E1");
     REQUIRE(net);
     /* convs 3->8->16->32 (4x4, no bias under batch norm), BatchNorm2d each, Linear 32*4*4 -> 5 */
-    long expect = conv_count(3, 8, 4, false) + 16 + conv_count(8, 16, 4, false) + 32 + conv_count(16, 32, 4, false) + 64 +
-                  32 * 4 * 4 * 5 + 5;
+    long expect = conv_count(3, 8, 4, false) + 16 + conv_count(8, 16, 4, false) + 32 + conv_count(16, 32, 4, false) +
+                  64 + 32 * 4 * 4 * 5 + 5;
     CHECK(net->params.numel == (size_t)expect);
     CHECK(strcmp(first_name(net), "E1.features.0.weight") == 0);
     CHECK(params_find(&net->params, "E1.features.1.weight"));
@@ -209,7 +209,8 @@ TEST(networks_output_shapes) {
     CHECK(has_shape(forward(d, t, 1, 3, 256, 256, 3), 4, (int[]){1, 1, 30, 30}));
     network_free(d);
 
-    network *e = support_network("[G]\narch = classifier\nwidth = 4\ndepth = 2\noutputs = 7\nimage_size = 16\n", "E", 1);
+    network *e =
+        support_network("[G]\narch = classifier\nwidth = 4\ndepth = 2\noutputs = 7\nimage_size = 16\n", "E", 1);
     REQUIRE(e);
     CHECK(has_shape(forward(e, t, 3, 3, 16, 16, 4), 2, (int[]){3, 7}));
     network_free(e);
