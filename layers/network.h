@@ -29,14 +29,22 @@ typedef struct network {
 
 /* Builds the network that config section `section` describes (its `arch`
  * key picks the architecture; the other keys are that architecture's),
- * names it `name` and initialises it from `init` (not kept). NULL with an
+ * names it `name` and initialises it from `init` (not kept). With init
+ * NULL the parameters stay zero, for a checkpoint to fill. NULL with an
  * error naming the section and key on a bad config. */
 network *network_from_config(config *c, const char *section, const char *name, rng *init);
+/* An empty network (no modules, train mode) for building by hand from the
+ * modules of layers/layers.h and layers/blocks.h: set net->root, then
+ * network_init (layers/init.h) or load a checkpoint. `name` has no dots. */
+network *network_new(const char *name, const char *arch);
 void network_free(network *net);
 
 /* Runs the network in its current mode. */
 tensor *network_forward(network *net, tape *t, const tensor *x /* (N,C,H,W) */);
 void network_set_training(network *net, bool training);
+/* Call after every optimizer step: clips U-GAT-IT's rho (ILN, adaLIN) and
+ * Soft-AdaLIN's w_gamma, w_beta to [0, 1]. No-op for networks without them. */
+void network_apply_constraints(network *net);
 /* Layer tree with output shapes for an input of `input_shape`, then parameter counts. */
 void network_print_summary(const network *net, const int input_shape[4], FILE *out);
 
