@@ -8,7 +8,7 @@
 #include "core/tensor.h"
 
 typedef struct param_entry {
-    char name[96]; /* dotted, PyTorch-style: "G_A.model.1.weight" */
+    char name[160]; /* dotted, PyTorch-style: "G_A.model.1.weight" */
     tensor *t;
     size_t offset; /* into the flat blocks, in values */
 } param_entry;

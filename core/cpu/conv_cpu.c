@@ -180,9 +180,15 @@ typedef struct {
 
 typedef void (*conv_task_fn)(const conv_pass_args *p, long task, real *col);
 
+/* Below this many multiply-adds a parallel region costs more than the conv
+ * (gradient checks run thousands of tiny ones). */
+#define PARALLEL_MIN_MACS (1L << 18)
+
 static void run_tasks(const conv_pass_args *p, long n_tasks, conv_task_fn fn, real *ws) {
     int slots = omp_get_max_threads();
-    if (slots > 1 && n_tasks >= slots) {
+    const conv_geom *g = p->g;
+    double macs = (double)g->n * g->o * g->oh * g->ow * (g->c / g->groups) * g->kh * g->kw;
+    if (slots > 1 && n_tasks >= slots && macs >= PARALLEL_MIN_MACS) {
         size_t slot = slot_elems(p->g);
         int restore = blas_serial_begin();
 #pragma omp parallel for schedule(dynamic)
