@@ -72,9 +72,26 @@ static void gaussian_taps(int ksize, double sigma, double *k) {
     for (int i = 0; i < ksize; i++) k[i] /= sum;
 }
 
+/* OpenCV blurs 8-bit images in fixed point with 8 fractional bits: the
+ * taps become multiples of 1/256 by error diffusion from the outside in
+ * (rounding half to even), the centre tap taking what makes the sum 1.
+ * The fixed taps are such multiples already. With them, the sums below
+ * are exact in doubles, as OpenCV's are in its integers. */
+static void quantise_taps(int ksize, double *k) {
+    double err = 0, sum = 0;
+    for (int i = 0; i < ksize / 2; i++) {
+        double v = nearbyint(k[i] * 256 + err);
+        err += k[i] * 256 - v;
+        k[i] = k[ksize - 1 - i] = v / 256;
+        sum += 2 * v;
+    }
+    k[ksize / 2] = (256 - sum) / 256;
+}
+
 static void blur_u8(const uint8_t *in, int h, int w, int ksize, double sigma, double *tmp, uint8_t *out) {
     double k[31];
     gaussian_taps(ksize, sigma, k);
+    quantise_taps(ksize, k);
     int r = ksize / 2;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {

@@ -20,8 +20,7 @@ typedef struct {
     double blur_sigma; /* <= 0: OpenCV's default for the size (fixed binomial taps up to 7) */
 } canny_params;
 
-/* Steps, as OpenCV: (1) optional cv2.GaussianBlur, border reflect-101,
- * rounded half up to 8 bits; (2) 3x3 Sobel dx, dy with border replicate;
+/* Steps, as OpenCV: (1) optional cv2.GaussianBlur (canny_blur_u8); (2) 3x3 Sobel dx, dy with border replicate;
  * (3) magnitude |dx| + |dy| (or dx^2 + dy^2 against squared thresholds);
  * (4) non-maximum suppression by the 22.5-degree sector of the gradient,
  * keeping pixels whose magnitude exceeds `low` and its two neighbours
@@ -33,8 +32,8 @@ ganc_status canny_u8(const uint8_t *gray /* (H,W) */, int h, int w, const canny_
                      uint8_t *edges /* (H,W) */);
 
 /* Step (1) alone: cv2.GaussianBlur(gray, (ksize, ksize), sigma) on an
- * 8-bit image (exact for the fixed taps of ksize <= 7 with sigma <= 0;
- * within one grey level for others). */
+ * 8-bit image, reproducing OpenCV's fixed-point path: taps quantised to
+ * multiples of 1/256 (error diffusion), exact sums, rounding half up. */
 ganc_status canny_blur_u8(const uint8_t *gray /* (H,W) */, int h, int w, int ksize, double sigma,
                           uint8_t *out /* (H,W) */);
 
