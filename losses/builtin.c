@@ -55,8 +55,10 @@ static ganc_status read_names(config *c, const char *section, const char *key, c
         size_t len = (size_t)(end - p);
         while (len > 0 && isspace((unsigned char)p[len - 1])) len--;
         if (len == 0 || len >= NAME_MAX_LEN || *n == PAIRS_MAX)
-            return GANC_ERR(GANC_ERR_ARG, "config: [%s] %s = \"%s\": expected 1 to %d tensor names of at most %d "
-                            "characters, separated by commas", section, key, text, PAIRS_MAX, NAME_MAX_LEN - 1);
+            return GANC_ERR(GANC_ERR_ARG,
+                            "config: [%s] %s = \"%s\": expected 1 to %d tensor names of at most %d "
+                            "characters, separated by commas",
+                            section, key, text, PAIRS_MAX, NAME_MAX_LEN - 1);
         memcpy(out[*n], p, len);
         out[(*n)++][len] = '\0';
         if (!*end) return GANC_OK;
@@ -76,7 +78,7 @@ static ganc_status read_pairs(config *c, const char *section, const kind_def *k,
 }
 
 static ganc_status read_dist(config *c, const char *section, const char *def, term *s) {
-    int d;
+    int d = 0;
     ganc_status st = config_choice(c, section, "distance", def, loss_dist_names, &d);
     s->dist = (loss_dist)d;
     return st;
@@ -93,8 +95,6 @@ static ganc_status read_net(config *c, const char *section, const char *key, con
     return GANC_OK;
 }
 
-static network *find_net(const loss_inputs *in, const char *name) { return loss_inputs_network(in, name); }
-
 /* ---- the kinds ---- */
 
 static ganc_status read_l1(config *c, const char *section, term *s) { return read_dist(c, section, "l1", s); }
@@ -105,7 +105,7 @@ static tensor *pair_pixels(const term *s, const loss_inputs *in, const tensor *a
 }
 
 static ganc_status read_color(config *c, const char *section, term *s) {
-    long size;
+    long size = 0;
     ganc_status st = config_int(c, section, "size", 16, 1, 4096, &size);
     s->size = (int)size;
     return st ? st : read_dist(c, section, "l2", s);
@@ -118,14 +118,15 @@ static tensor *pair_color(const term *s, const loss_inputs *in, const tensor *a,
 static ganc_status read_canny(config *c, const char *section, term *s) {
     static const char *const ranges[] = {"-1..1", "0..1", NULL};
     canny_loss_params *p = &s->canny;
-    long blur;
-    int range;
+    long blur = 0;
+    int range = 0;
     ganc_status st = config_real(c, section, "low", 100, 0, 1e5, &p->canny.low);
     if (!st) st = config_real(c, section, "high", 200, 0, 1e5, &p->canny.high);
     if (!st) st = config_bool(c, section, "l2_gradient", false, &p->canny.l2_gradient);
     if (!st) st = config_int(c, section, "blur", 5, 0, 31, &blur);
     if (!st && blur > 1 && blur % 2 == 0)
-        st = GANC_ERR(GANC_ERR_ARG, "config: [%s] blur = %ld: expected an odd size 3..31, or 0 for none", section, blur);
+        st =
+            GANC_ERR(GANC_ERR_ARG, "config: [%s] blur = %ld: expected an odd size 3..31, or 0 for none", section, blur);
     p->canny.blur_ksize = (int)blur;
     if (!st) st = config_real(c, section, "sigma", 0, 0, 100, &p->canny.blur_sigma);
     if (!st) st = config_real(c, section, "temperature", 0, 0, 1e5, &p->temperature);
@@ -147,12 +148,12 @@ static ganc_status read_attribute(config *c, const char *section, term *s) {
 }
 
 static tensor *pair_attribute(const term *s, const loss_inputs *in, const tensor *a, const tensor *b) {
-    network *e1 = find_net(in, s->net[0]), *e2 = e1 ? find_net(in, s->net[1]) : NULL;
+    network *e1 = loss_inputs_network(in, s->net[0]), *e2 = e1 ? loss_inputs_network(in, s->net[1]) : NULL;
     return e2 ? loss_attribute(in->t, in->forward, e1, a, e2, b, s->dist) : NULL;
 }
 
 static ganc_status read_id(config *c, const char *section, term *s) {
-    long size;
+    long size = 0;
     ganc_status st = read_net(c, section, "net", "ID", s->net[0]);
     if (!st) st = config_real(c, section, "crop", 1, 1e-3, 1, &s->crop);
     if (!st) st = config_int(c, section, "size", 0, 0, 4096, &size);
@@ -161,13 +162,13 @@ static ganc_status read_id(config *c, const char *section, term *s) {
 }
 
 static tensor *pair_id(const term *s, const loss_inputs *in, const tensor *a, const tensor *b) {
-    network *net = find_net(in, s->net[0]);
+    network *net = loss_inputs_network(in, s->net[0]);
     return net ? loss_id(in->t, in->forward, net, a, b, s->crop, s->size) : NULL;
 }
 
 static ganc_status read_style(config *c, const char *section, term *s) {
     static const char *const compares[] = {"features", "gram", NULL};
-    int compare;
+    int compare = 0;
     ganc_status st = read_net(c, section, "net", "C", s->net[0]);
     if (!st) st = config_choice(c, section, "compare", "features", compares, &compare);
     s->gram = compare == 1;
@@ -175,13 +176,13 @@ static ganc_status read_style(config *c, const char *section, term *s) {
 }
 
 static tensor *pair_style(const term *s, const loss_inputs *in, const tensor *a, const tensor *b) {
-    network *net = find_net(in, s->net[0]);
+    network *net = loss_inputs_network(in, s->net[0]);
     return net ? loss_style(in->t, in->forward, net, a, b, s->gram, s->dist) : NULL;
 }
 
 static ganc_status read_domain(config *c, const char *section, term *s) {
     static const char *const schedules[] = {"fixed", "ganin", NULL};
-    int schedule;
+    int schedule = 0;
     ganc_status st = read_net(c, section, "net", "domain", s->net[0]);
     if (!st) st = config_real(c, section, "lambda", 1, 0, 1e3, &s->lambda);
     if (!st) st = config_choice(c, section, "schedule", "ganin", schedules, &schedule);
@@ -191,7 +192,7 @@ static ganc_status read_domain(config *c, const char *section, term *s) {
 }
 
 static tensor *pair_domain(const term *s, const loss_inputs *in, const tensor *a, const tensor *b) {
-    network *net = find_net(in, s->net[0]);
+    network *net = loss_inputs_network(in, s->net[0]);
     double lambda = loss_domain_lambda(s->scheduled, s->lambda, s->gamma, in->progress);
     return net ? loss_domain(in->t, in->forward, net, a, b, (real)lambda) : NULL;
 }

@@ -248,7 +248,8 @@ static void to_grey_u8(const real *img, int c, size_t n, bool signed_range, uint
     for (size_t i = 0; i < n; i++) {
         int ch[3];
         for (int k = 0; k < c; k++) {
-            double v = floor((signed_range ? ((double)img[k * n + i] + 1) * 127.5 : (double)img[k * n + i] * 255) + 0.5);
+            double v =
+                floor((signed_range ? ((double)img[k * n + i] + 1) * 127.5 : (double)img[k * n + i] * 255) + 0.5);
             ch[k] = v < 0 ? 0 : v > 255 ? 255 : (int)v;
         }
         grey[i] = (uint8_t)(c == 1 ? ch[0] : (ch[0] * 4899 + ch[1] * 9617 + ch[2] * 1868 + (1 << 13)) >> 14);
@@ -264,8 +265,10 @@ static ganc_status check_loss_args(const tensor *target, const tensor *x, const 
         return GANC_ERR(GANC_ERR_SHAPE, "canny loss: %s %s and %s %s must have one shape (N,C,H,W) with C = 1 or 3",
                         target->name, tensor_shape_str(target, a, sizeof a), x->name, tensor_shape_str(x, b, sizeof b));
     if (p->temperature <= 0 && !(fabs(p->canny.high - p->canny.low) > 0))
-        return GANC_ERR(GANC_ERR_ARG, "canny loss: low == high = %g leaves the default temperature (high - low) / 4 "
-                        "at 0; set a temperature > 0", p->canny.low);
+        return GANC_ERR(GANC_ERR_ARG,
+                        "canny loss: low == high = %g leaves the default temperature (high - low) / 4 "
+                        "at 0; set a temperature > 0",
+                        p->canny.low);
     if (p->distance != LOSS_DIST_L1 && p->distance != LOSS_DIST_MSE && p->distance != LOSS_DIST_L2)
         return GANC_ERR(GANC_ERR_ARG, "canny loss: unknown distance %d", (int)p->distance);
     return GANC_OK;
@@ -289,9 +292,9 @@ static tensor *relaxed_edges(tape *t, const tensor *x, const canny_loss_params *
     if (p->canny.blur_ksize > 1) grey = op_gaussian_blur(t, grey, p->canny.blur_ksize, (real)p->canny.blur_sigma);
     tensor *sob = op_sobel(t, grey);
     tensor *dx = op_slice(t, sob, 1, 0, 1), *dy = op_slice(t, sob, 1, 1, 1);
-    tensor *mag = p->canny.l2_gradient ? op_sqrt(t, op_add_scalar(t, op_add(t, op_mul(t, dx, dx), op_mul(t, dy, dy)),
-                                                                 (real)1e-6))
-                                       : op_add(t, op_abs(t, dx), op_abs(t, dy));
+    tensor *mag = p->canny.l2_gradient
+                      ? op_sqrt(t, op_add_scalar(t, op_add(t, op_mul(t, dx, dx), op_mul(t, dy, dy)), (real)1e-6))
+                      : op_add(t, op_abs(t, dx), op_abs(t, dy));
     real *host = sob ? tape_alloc_meta(t, sob->numel * sizeof(real)) : NULL;
     real *mask = host ? tape_alloc_meta(t, (size_t)n * plane * sizeof(real)) : NULL;
     if (!mask) return NULL;

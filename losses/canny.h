@@ -28,8 +28,7 @@ typedef struct {
  * the image are 0); (5) hysteresis: pixels above `high` seed edges that
  * grow through 8-connected pixels that survived (4). edges: 255 on edge
  * pixels, 0 elsewhere. An error names the bad parameter. */
-ganc_status canny_u8(const uint8_t *gray /* (H,W) */, int h, int w, const canny_params *p,
-                     uint8_t *edges /* (H,W) */);
+ganc_status canny_u8(const uint8_t *gray /* (H,W) */, int h, int w, const canny_params *p, uint8_t *edges /* (H,W) */);
 
 /* Step (1) alone: cv2.GaussianBlur(gray, (ksize, ksize), sigma) on an
  * 8-bit image, reproducing OpenCV's fixed-point path: taps quantised to

@@ -110,8 +110,8 @@ tensor *loss_style(tape *t, loss_forward_fn forward, network *f, const tensor *a
     return compare(t, fa, fb, d);
 }
 
-tensor *loss_domain(tape *t, loss_forward_fn forward, network *classifier, const tensor *source,
-                    const tensor *target, real lambda) {
+tensor *loss_domain(tape *t, loss_forward_fn forward, network *classifier, const tensor *source, const tensor *target,
+                    real lambda) {
     if (!source || !target) return NULL;
     if (check_net("domain loss", forward, classifier, false)) return NULL;
     if (!(lambda >= 0)) {

@@ -24,12 +24,14 @@ tensor *gan_loss_d(tape *t, gan_mode mode, const tensor *d_real, const tensor *d
     }
     switch (mode) {
     case GAN_LSGAN:
-        return op_mul_scalar(t, op_add(t, op_mse(t, d_real, loss_full_like(t, d_real, real_label)),
-                                       op_mse(t, d_fake, loss_full_like(t, d_fake, 0))),
+        return op_mul_scalar(t,
+                             op_add(t, op_mse(t, d_real, loss_full_like(t, d_real, real_label)),
+                                    op_mse(t, d_fake, loss_full_like(t, d_fake, 0))),
                              (real)0.5);
     case GAN_VANILLA:
-        return op_mul_scalar(t, op_add(t, op_bce_with_logits(t, d_real, loss_full_like(t, d_real, real_label)),
-                                       op_bce_with_logits(t, d_fake, loss_full_like(t, d_fake, 0))),
+        return op_mul_scalar(t,
+                             op_add(t, op_bce_with_logits(t, d_real, loss_full_like(t, d_real, real_label)),
+                                    op_bce_with_logits(t, d_fake, loss_full_like(t, d_fake, 0))),
                              (real)0.5);
     case GAN_HINGE:
         return op_add(t, op_mean(t, op_relu(t, op_add_scalar(t, op_neg(t, d_real), 1)), 0, false),
@@ -42,11 +44,16 @@ tensor *gan_loss_d(tape *t, gan_mode mode, const tensor *d_real, const tensor *d
 tensor *gan_loss_g(tape *t, gan_mode mode, const tensor *d_fake) {
     if (!d_fake) return NULL;
     switch (mode) {
-    case GAN_LSGAN: return op_mse(t, d_fake, loss_full_like(t, d_fake, 1));
-    case GAN_VANILLA: return op_bce_with_logits(t, d_fake, loss_full_like(t, d_fake, 1));
+    case GAN_LSGAN:
+        return op_mse(t, d_fake, loss_full_like(t, d_fake, 1));
+    case GAN_VANILLA:
+        return op_bce_with_logits(t, d_fake, loss_full_like(t, d_fake, 1));
     case GAN_HINGE:
-    case GAN_WGAN_GP: return op_neg(t, op_mean(t, d_fake, 0, false));
-    default: GANC_ERR(GANC_ERR_ARG, "gan_loss_g: unknown mode %d", (int)mode); return NULL;
+    case GAN_WGAN_GP:
+        return op_neg(t, op_mean(t, d_fake, 0, false));
+    default:
+        GANC_ERR(GANC_ERR_ARG, "gan_loss_g: unknown mode %d", (int)mode);
+        return NULL;
     }
 }
 

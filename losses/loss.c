@@ -17,8 +17,7 @@ tensor *loss_inputs_tensor(const loss_inputs *in, const char *name) {
     for (int i = 0; i < in->n_tensors; i++)
         snprintf(present + strlen(present), sizeof present - strlen(present), "%s%s", i ? ", " : "",
                  in->tensor_names[i]);
-    GANC_ERR(GANC_ERR_ARG, "loss: this step has no tensor \"%s\" (it has: %s)", name,
-             present[0] ? present : "none");
+    GANC_ERR(GANC_ERR_ARG, "loss: this step has no tensor \"%s\" (it has: %s)", name, present[0] ? present : "none");
     return NULL;
 }
 
@@ -35,8 +34,9 @@ network *loss_inputs_network(const loss_inputs *in, const char *name) {
 }
 
 ganc_status loss_inputs_add_tensor(loss_inputs *in, const char *name, tensor *x) {
-    if (!x) return ganc_error_status() ? ganc_error_status()
-                                       : GANC_ERR(GANC_ERR_ARG, "loss inputs: tensor \"%s\" is NULL", name);
+    if (!x)
+        return ganc_error_status() ? ganc_error_status()
+                                   : GANC_ERR(GANC_ERR_ARG, "loss inputs: tensor \"%s\" is NULL", name);
     for (int i = 0; i < in->n_tensors; i++)
         if (strcmp(in->tensor_names[i], name) == 0)
             return GANC_ERR(GANC_ERR_ARG, "loss inputs: tensor \"%s\" added twice", name);
@@ -95,8 +95,8 @@ static tensor *term_compute(loss_term *self, const loss_inputs *in) {
     }
     if (y->numel != 1) {
         char s[48];
-        GANC_ERR(GANC_ERR_SHAPE, "[loss.%s] %s returned shape %s; a loss term returns one value, shape (1)",
-                 self->name, ts->impl.name, tensor_shape_str(y, s, sizeof s));
+        GANC_ERR(GANC_ERR_SHAPE, "[loss.%s] %s returned shape %s; a loss term returns one value, shape (1)", self->name,
+                 ts->impl.name, tensor_shape_str(y, s, sizeof s));
         return NULL;
     }
     return y;
@@ -116,13 +116,17 @@ static ganc_status load_plugin(const char *section, const char *path, term_state
     /* A bare file name is a path in the working directory, not a library
      * for dlopen to look for on the system's search path. */
     char full[1024];
-    snprintf(full, sizeof full, "%s%s", strchr(path, '/') ? "" : "./", path);
+    if (snprintf(full, sizeof full, "%s%s", strchr(path, '/') ? "" : "./", path) >= (int)sizeof full)
+        return GANC_ERR(GANC_ERR_ARG, "[%s] plugin = %.40s...: path longer than %zu characters", section, path,
+                        sizeof full - 3);
     ts->dl = dlopen(full, RTLD_NOW | RTLD_LOCAL);
     if (!ts->dl) return GANC_ERR(GANC_ERR_IO, "[%s] plugin = %s: cannot load it: %s", section, path, dlerror());
     ganc_loss_plugin_register_fn reg = (ganc_loss_plugin_register_fn)dlsym(ts->dl, GANC_LOSS_PLUGIN_SYMBOL);
     if (!reg)
-        return GANC_ERR(GANC_ERR_FORMAT, "[%s] plugin = %s does not export %s(): not a ganc loss plugin "
-                        "(see losses/plugin_api.h)", section, path, GANC_LOSS_PLUGIN_SYMBOL);
+        return GANC_ERR(GANC_ERR_FORMAT,
+                        "[%s] plugin = %s does not export %s(): not a ganc loss plugin "
+                        "(see losses/plugin_api.h)",
+                        section, path, GANC_LOSS_PLUGIN_SYMBOL);
     ganc_loss_plugin p = {0};
     ganc_error_clear();
     ganc_status st = reg(&p);
@@ -132,13 +136,15 @@ static ganc_status load_plugin(const char *section, const char *path, term_state
         return GANC_ERR(st, "[%s] plugin = %s: registration failed: %s", section, path, why);
     }
     if (p.abi != GANC_LOSS_PLUGIN_ABI)
-        return GANC_ERR(GANC_ERR_UNSUPPORTED, "[%s] plugin = %s was built for loss-plugin ABI %d, this ganc has ABI "
-                        "%d: rebuild it against this ganc's losses/plugin_api.h", section, path, p.abi,
-                        GANC_LOSS_PLUGIN_ABI);
+        return GANC_ERR(GANC_ERR_UNSUPPORTED,
+                        "[%s] plugin = %s was built for loss-plugin ABI %d, this ganc has ABI "
+                        "%d: rebuild it against this ganc's losses/plugin_api.h",
+                        section, path, p.abi, GANC_LOSS_PLUGIN_ABI);
     if (p.real_bytes != (int)sizeof(real))
-        return GANC_ERR(GANC_ERR_UNSUPPORTED, "[%s] plugin = %s was built with %d-byte reals, this ganc computes in %s: "
-                        "build it %s -DGANC_REAL_DOUBLE", section, path, p.real_bytes, REAL_NAME,
-                        REAL_IS_DOUBLE ? "with" : "without");
+        return GANC_ERR(GANC_ERR_UNSUPPORTED,
+                        "[%s] plugin = %s was built with %d-byte reals, this ganc computes in %s: "
+                        "build it %s -DGANC_REAL_DOUBLE",
+                        section, path, p.real_bytes, REAL_NAME, REAL_IS_DOUBLE ? "with" : "without");
     if (!p.name || !p.compute)
         return GANC_ERR(GANC_ERR_FORMAT, "[%s] plugin = %s: registration left %s unset", section, path,
                         p.name ? "compute" : "name");
@@ -183,8 +189,10 @@ ganc_status loss_term_from_config(config *c, const char *section, loss_term *out
     if (!c || !section) return GANC_ERR(GANC_ERR_ARG, "loss_term_from_config: config or section is NULL");
     const char *name = section + 5;
     if (strncmp(section, "loss.", 5) != 0 || !name[0] || strlen(name) >= sizeof out->name)
-        return GANC_ERR(GANC_ERR_ARG, "config: loss term section [%s] must be named [loss.NAME], NAME 1 to %zu "
-                        "characters", section, sizeof out->name - 1);
+        return GANC_ERR(GANC_ERR_ARG,
+                        "config: loss term section [%s] must be named [loss.NAME], NAME 1 to %zu "
+                        "characters",
+                        section, sizeof out->name - 1);
     if (!config_has_section(c, section)) return GANC_ERR(GANC_ERR_ARG, "config: no section [%s]", section);
     const char *plugin;
     int kind;

@@ -1,7 +1,5 @@
 #include "losses/pixel.h"
 
-#include <math.h>
-
 #include "core/ops/elementwise.h"
 #include "core/ops/image.h"
 #include "core/ops/loss.h"
@@ -29,19 +27,24 @@ tensor *loss_distance(tape *t, const tensor *a, const tensor *b, loss_dist d, un
     char sa[48], sb[48];
     if (!tensor_same_shape(a, b)) {
         GANC_ERR(GANC_ERR_SHAPE, "loss distance: %s %s and %s %s must have the same shape", a->name,
-                        tensor_shape_str(a, sa, sizeof sa), b->name, tensor_shape_str(b, sb, sizeof sb));
+                 tensor_shape_str(a, sa, sizeof sa), b->name, tensor_shape_str(b, sb, sizeof sb));
         return NULL;
     }
     switch (d) {
-    case LOSS_DIST_L1: return op_l1(t, a, b);
-    case LOSS_DIST_MSE: return op_mse(t, a, b);
-    case LOSS_DIST_L2: break;
-    default: GANC_ERR(GANC_ERR_ARG, "loss distance: unknown distance %d", (int)d); return NULL;
+    case LOSS_DIST_L1:
+        return op_l1(t, a, b);
+    case LOSS_DIST_MSE:
+        return op_mse(t, a, b);
+    case LOSS_DIST_L2:
+        break;
+    default:
+        GANC_ERR(GANC_ERR_ARG, "loss distance: unknown distance %d", (int)d);
+        return NULL;
     }
     unsigned all = (1u << a->ndim) - 1u;
     if ((vec_axes & all) == 0 || (vec_axes & ~all)) {
         GANC_ERR(GANC_ERR_ARG, "loss distance l2: vector axes 0x%x do not fit %s %s", vec_axes, a->name,
-                        tensor_shape_str(a, sa, sizeof sa));
+                 tensor_shape_str(a, sa, sizeof sa));
         return NULL;
     }
     tensor *diff = op_sub(t, a, b);
@@ -59,12 +62,12 @@ tensor *loss_segmentation(tape *t, const tensor *logits, const tensor *target, r
     char sa[48], sb[48];
     if (!tensor_same_shape(logits, target)) {
         GANC_ERR(GANC_ERR_SHAPE, "segmentation loss: logits %s and target %s must have the same shape",
-                        tensor_shape_str(logits, sa, sizeof sa), tensor_shape_str(target, sb, sizeof sb));
+                 tensor_shape_str(logits, sa, sizeof sa), tensor_shape_str(target, sb, sizeof sb));
         return NULL;
     }
     if (!(smooth > 0) || bce_weight < 0 || dice_weight < 0) {
         GANC_ERR(GANC_ERR_ARG, "segmentation loss: smooth must be > 0 and the weights >= 0 (got %g, %g, %g)",
-                        (double)smooth, (double)bce_weight, (double)dice_weight);
+                 (double)smooth, (double)bce_weight, (double)dice_weight);
         return NULL;
     }
     tensor *bce = op_bce_with_logits(t, logits, target);

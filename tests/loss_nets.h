@@ -69,8 +69,8 @@ static inline tensor *test_net_forward(network *net, tape *t, const tensor *x) {
     if (!x) return NULL;
     if (strcmp(net->arch, "identity") == 0) return op_mul_scalar(t, x, 1);
     if (strcmp(net->arch, "conv") == 0)
-        return op_tanh(t, op_conv2d(t, x, test_net_get(net, "W"), test_net_get(net, "b"),
-                                    (conv2d_args){.pad_h = 1, .pad_w = 1}));
+        return op_tanh(
+            t, op_conv2d(t, x, test_net_get(net, "W"), test_net_get(net, "b"), (conv2d_args){.pad_h = 1, .pad_w = 1}));
     tensor *flat = op_reshape(t, x, 2, (int[]){x->shape[0], -1});
     if (strcmp(net->arch, "linear") == 0) return op_linear(t, flat, test_net_get(net, "W"), NULL);
     if (strcmp(net->arch, "quad") == 0)

@@ -27,12 +27,12 @@ static double smooth(size_t i) { return 0.8 * sin(0.37 * (double)i + 0.2); }
 static double other(size_t i) { return 0.7 * cos(0.53 * (double)i); }
 
 /* Checks f against finite differences with respect to wrt[0..n-1]. */
-#define GRADCHECK(f, ctx, n, wrt, scale)                                                   \
-    do {                                                                                   \
-        gradcheck_result r_;                                                               \
-        ganc_status st_ = gradcheck_function(f, ctx, n, wrt, OP_COUNT, scale, &r_);        \
-        CHECK_MSG(st_ == GANC_OK, "%s: could not run: %s", #f, ganc_error_message());      \
-        CHECK_MSG(st_ || r_.passed, "%s: %s (max error %.3g)", #f, r_.message, r_.max_error); \
+#define GRADCHECK(f, ctx, n, wrt, scale)                                                                               \
+    do {                                                                                                               \
+        gradcheck_result r_;                                                                                           \
+        ganc_status st_ = gradcheck_function(f, ctx, n, wrt, OP_COUNT, scale, &r_);                                    \
+        CHECK_MSG(st_ == GANC_OK, "%s: could not run: %s", #f, ganc_error_message());                                  \
+        CHECK_MSG(st_ || r_.passed, "%s: %s (max error %.3g)", #f, r_.message, r_.max_error);                          \
     } while (0)
 
 /* ---- GAN objectives ---- */
@@ -57,7 +57,8 @@ static tensor *f_cam(tape *t, void *ctx) {
 }
 
 TEST(gradcheck_gan_objectives) {
-    gan_ctx g = {test_input(4, (int[]){2, 1, 3, 3}, "d_real", away), test_input(4, (int[]){2, 1, 2, 3}, "d_fake", other)};
+    gan_ctx g = {test_input(4, (int[]){2, 1, 3, 3}, "d_real", away),
+                 test_input(4, (int[]){2, 1, 2, 3}, "d_fake", other)};
     REQUIRE(g.a && g.b);
     for (size_t i = 0; i < g.b->numel; i++) g.b->data[i] = (real)away(i + 5);
     tensor *wrt[2] = {g.a, g.b};
@@ -268,8 +269,9 @@ TEST(gradcheck_network_losses) {
 
     /* Domain: the classifier learns (scale 1); the features get the
      * gradient reversed and scaled by lambda. */
-    net_ctx d = {&dom, NULL, test_input(2, (int[]){3, 7}, "source", smooth), test_input(2, (int[]){4, 7}, "target", other),
-                 false, (real)0.4};
+    net_ctx d = {
+        &dom,  NULL,     test_input(2, (int[]){3, 7}, "source", smooth), test_input(2, (int[]){4, 7}, "target", other),
+        false, (real)0.4};
     REQUIRE(d.a && d.b);
     tensor *wrt_c[3] = {test_net_get(&dom, "W"), test_net_get(&dom, "b"), test_net_get(&dom, "V")};
     GRADCHECK(f_domain, &d, 3, wrt_c, 0);
@@ -305,8 +307,9 @@ static void check_term(test_ctx *tc, const char *text, const char *const *names,
 }
 
 TEST(gradcheck_registry_terms_and_plugin) {
-    tensor *x[4] = {test_input(4, (int[]){2, 3, 5, 4}, "rec_A", smooth), test_input(4, (int[]){1, 3, 5, 4}, "rec_B", other),
-                    test_input(4, (int[]){2, 3, 5, 4}, "real_A", smooth), test_input(4, (int[]){1, 3, 5, 4}, "real_B", other)};
+    tensor *x[4] = {
+        test_input(4, (int[]){2, 3, 5, 4}, "rec_A", smooth), test_input(4, (int[]){1, 3, 5, 4}, "rec_B", other),
+        test_input(4, (int[]){2, 3, 5, 4}, "real_A", smooth), test_input(4, (int[]){1, 3, 5, 4}, "real_B", other)};
     REQUIRE(x[0] && x[1] && x[2] && x[3]);
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < x[k]->numel; i++) x[k]->data[i] = (real)(x[k + 2]->data[i] + away(i + 3 * k));

@@ -43,7 +43,8 @@ TEST(canny_step_edges_by_hand) {
      * above 200, nothing above 204 (the test is m > high). */
     for (int i = 0; i < 48; i++) v[i] = i % 8 >= 4 ? 51 : 0;
     CHECK(edges_are(v, 6, 8, (canny_params){200, 100, false, 0, 0}, want_v));
-    CHECK(edges_are(v, 6, 8, (canny_params){100, 204, false, 0, 0}, "000000000000000000000000000000000000000000000000"));
+    CHECK(
+        edges_are(v, 6, 8, (canny_params){100, 204, false, 0, 0}, "000000000000000000000000000000000000000000000000"));
     CHECK(edges_are(v, 6, 8, (canny_params){100, 204, true, 0, 0}, "000000000000000000000000000000000000000000000000"));
     CHECK(edges_are(v, 6, 8, (canny_params){100, 203.5, true, 0, 0}, want_v));
 }
@@ -168,7 +169,7 @@ static bool make_image(int k, synth_renderer *r, uint8_t *rgb, uint8_t *grey) {
 static const struct {
     canny_params p;
 } CV_PARAMS[] = {
-    {{100, 200, false, 0, 0}}, {{50, 150, true, 0, 0}},    {{30, 90, false, 5, 0}},   {{20, 60, true, 3, 0}},
+    {{100, 200, false, 0, 0}},  {{50, 150, true, 0, 0}},  {{30, 90, false, 5, 0}}, {{20, 60, true, 3, 0}},
     {{40, 120, false, 7, 1.5}}, {{25, 80, true, 5, 2.2}}, {{60, 30, false, 9, 0}},
 
 };
@@ -247,7 +248,8 @@ TEST(canny_agrees_with_opencv) {
     remove_cases(dir);
     REQUIRE(canny >= 0);
     printf("    canny vs cv2.Canny: %.4f%% of %ld pixels agree (worst case %s: %.4f%%); blur vs cv2.GaussianBlur: "
-           "%.4f%%\n", 100 * canny, pixels, worst_name, 100 * worst, 100 * blur);
+           "%.4f%%\n",
+           100 * canny, pixels, worst_name, 100 * worst, 100 * blur);
     CHECK_MSG(canny >= 0.99, "agreement with cv2.Canny %.4f < 0.99", canny);
     CHECK_MSG(worst >= 0.98, "case %s agrees on only %.4f of its pixels", worst_name, worst);
 }

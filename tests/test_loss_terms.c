@@ -54,7 +54,8 @@ static bool step_init(step *s, tape *t) {
     for (int k = 0; k < 8; k++)
         for (size_t i = 0; i < s->img[k]->numel; i++) s->img[k]->data[i] += (real)(0.1 * k * sin(0.3 * (double)i));
     for (size_t i = 0; i < s->seg[1]->numel; i++) s->seg[1]->data[i] = s->seg[1]->data[i] > 0 ? 1 : 0;
-    ok = test_net_init(&s->e1, "E1", "linear", 192, 0, 4, 0.1, 1) && test_net_init(&s->e2, "E2", "linear", 192, 0, 4, 0.1, 2) &&
+    ok = test_net_init(&s->e1, "E1", "linear", 192, 0, 4, 0.1, 1) &&
+         test_net_init(&s->e2, "E2", "linear", 192, 0, 4, 0.1, 2) &&
          test_net_init(&s->id, "ID", "mlp", 48, 6, 5, 0.2, 3) && test_net_init(&s->c, "C", "conv", 3, 0, 2, 0.3, 4) &&
          test_net_init(&s->domain, "domain", "mlp", 5, 4, 1, 0.5, 5);
     if (!ok) return false;
@@ -67,7 +68,8 @@ static bool step_init(step *s, tape *t) {
     for (int i = 0; ok && i < 4; i++) ok = !loss_inputs_add_tensor(&s->in, CAM_NAMES[i], s->cam[i]);
     ok = ok && !loss_inputs_add_tensor(&s->in, "feat_source", s->feat[0]) &&
          !loss_inputs_add_tensor(&s->in, "feat_target", s->feat[1]) &&
-         !loss_inputs_add_tensor(&s->in, "seg_logits", s->seg[0]) && !loss_inputs_add_tensor(&s->in, "seg_mask", s->seg[1]);
+         !loss_inputs_add_tensor(&s->in, "seg_logits", s->seg[0]) &&
+         !loss_inputs_add_tensor(&s->in, "seg_mask", s->seg[1]);
     network *nets[5] = {&s->e1, &s->e2, &s->id, &s->c, &s->domain};
     for (int i = 0; ok && i < 5; i++) ok = !loss_inputs_add_network(&s->in, nets[i]);
     return ok;
@@ -125,9 +127,9 @@ TEST(loss_terms_every_kind_matches_its_function) {
     for (int i = 0; i < n; i++) {
         tensor *got = terms[i].compute(&terms[i], &s.in);
         CHECK_MSG(got && want[i], "[loss.%s]: %s", terms[i].name, ganc_error_message());
-        if (got && want[i]) CHECK_MSG(fabs(got->data[0] - want[i]->data[0]) <= 1e-6 * fmax(1, fabs(want[i]->data[0])),
-                                      "[loss.%s] = %g, its function gives %g", terms[i].name, got->data[0],
-                                      want[i]->data[0]);
+        if (got && want[i])
+            CHECK_MSG(fabs(got->data[0] - want[i]->data[0]) <= 1e-6 * fmax(1, fabs(want[i]->data[0])),
+                      "[loss.%s] = %g, its function gives %g", terms[i].name, got->data[0], want[i]->data[0]);
         if (got) CHECK_MSG(got->data[0] > 0, "[loss.%s] = %g", terms[i].name, got->data[0]);
     }
     /* The defaults are written into the resolved config. */
@@ -178,16 +180,17 @@ static ganc_status term_from(const char *text, loss_term *term) {
     config *c = config_new();
     if (!c) return ganc_error_status();
     ganc_status st = config_parse_string(c, text, "bad.ini");
-    if (!st) st = loss_term_from_config(c, "loss.x", term);
+    bool made = !st && !(st = loss_term_from_config(c, "loss.x", term));
     if (!st) st = config_check_unused(c);
-    if (!st) loss_term_free(term);
+    if (made) loss_term_free(term);
     config_free(c);
     return st;
 }
 
 TEST(loss_terms_config_errors) {
     loss_term term;
-    CHECK(term_from("[loss.x]\nweight = 2\n", &term) && error_mentions("[loss.x] needs kind = cycle|identity", "plugin = "));
+    CHECK(term_from("[loss.x]\nweight = 2\n", &term) &&
+          error_mentions("[loss.x] needs kind = cycle|identity", "plugin = "));
     CHECK(term_from("[loss.x]\nkind = wasserstein\n", &term) &&
           error_mentions("bad.ini:2: [loss.x] kind = \"wasserstein\"", "one of cycle identity paired"));
     CHECK(term_from("[loss.x]\nkind = cycle\nplugin = libtv.so\n", &term) &&
@@ -198,13 +201,15 @@ TEST(loss_terms_config_errors) {
     CHECK(term_from("[loss.x]\nkind = cycle\nweight = -1\n", &term) && error_mentions("weight = \"-1\"", NULL));
     CHECK(term_from("[loss.x]\nkind = cycle\na = rec_A\n", &term) &&
           error_mentions("[loss.x] a lists 1 tensors and b lists 2", NULL));
-    CHECK(term_from("[loss.x]\nkind = paired\na = fake_B,,x\n", &term) && error_mentions("[loss.x] a = \"fake_B,,x\"", NULL));
+    CHECK(term_from("[loss.x]\nkind = paired\na = fake_B,,x\n", &term) &&
+          error_mentions("[loss.x] a = \"fake_B,,x\"", NULL));
     CHECK(term_from("[loss.x]\nkind = paired\nb = a,b,c,d,e\n", &term) && error_mentions("1 to 4 tensor names", NULL));
     CHECK(term_from("[loss.x]\nkind = color\nsize = 0\n", &term) && error_mentions("size = \"0\"", NULL));
     CHECK(term_from("[loss.x]\nkind = canny\nblur = 4\n", &term) && error_mentions("[loss.x] blur = 4", "odd"));
     CHECK(term_from("[loss.x]\nkind = canny\nrange = 0..255\n", &term) && error_mentions("range", "-1..1 0..1"));
     CHECK(term_from("[loss.x]\nkind = style\ncompare = pixels\n", &term) && error_mentions("compare", "features gram"));
-    CHECK(term_from("[loss.x]\nkind = domain\nschedule = linear\n", &term) && error_mentions("schedule", "fixed ganin"));
+    CHECK(term_from("[loss.x]\nkind = domain\nschedule = linear\n", &term) &&
+          error_mentions("schedule", "fixed ganin"));
     CHECK(term_from("[loss.x]\nkind = attribute\ne1 = \n", &term) && error_mentions("[loss.x] e1", "network name"));
     CHECK(term_from("[loss.x]\nkind = id\ncrop = 2\n", &term) && error_mentions("crop = \"2\"", NULL));
     CHECK(term_from("[loss.x]\nkind = segmentation\nsmooth = 0\n", &term) && error_mentions("smooth", NULL));
@@ -223,15 +228,17 @@ TEST(loss_terms_compute_errors_name_the_term) {
     config *c = config_new();
     step s;
     REQUIRE(t && c && step_init(&s, t));
-    REQUIRE(config_parse_string(c, "[loss.cyc]\nkind = cycle\na = rec_A,rec_C\nb = real_A,real_B\n"
-                                   "[loss.attr]\nkind = attribute\ne2 = E3\n"
-                                   "[loss.pix]\nkind = paired\nb = real_A,feat_source\na = fake_B,real_B\n",
+    REQUIRE(config_parse_string(c,
+                                "[loss.cyc]\nkind = cycle\na = rec_A,rec_C\nb = real_A,real_B\n"
+                                "[loss.attr]\nkind = attribute\ne2 = E3\n"
+                                "[loss.pix]\nkind = paired\nb = real_A,feat_source\na = fake_B,real_B\n",
                                 "e.ini") == GANC_OK);
     loss_term cyc, attr, pix;
     REQUIRE(!loss_term_from_config(c, "loss.cyc", &cyc) && !loss_term_from_config(c, "loss.attr", &attr) &&
             !loss_term_from_config(c, "loss.pix", &pix));
     CHECK(!cyc.compute(&cyc, &s.in) && error_mentions("[loss.cyc]", "no tensor \"rec_C\" (it has: real_A, real_B,"));
-    CHECK(!attr.compute(&attr, &s.in) && error_mentions("[loss.attr]", "no network \"E3\" (it has: E1, E2, ID, C, domain)"));
+    CHECK(!attr.compute(&attr, &s.in) &&
+          error_mentions("[loss.attr]", "no network \"E3\" (it has: E1, E2, ID, C, domain)"));
     CHECK(!pix.compute(&pix, &s.in) && error_mentions("[loss.pix]", "(3,5)"));
     loss_inputs no_forward = s.in;
     no_forward.forward = NULL;
@@ -258,12 +265,12 @@ TEST(loss_inputs_add_and_find) {
     ganc_error_clear();
     CHECK(loss_inputs_add_tensor(&s.in, "nothing", NULL) && error_mentions("\"nothing\" is NULL", NULL));
     loss_inputs full = {.t = t};
-    static const char *const names[LOSS_MAX_TENSORS + 1] = {"t0",  "t1",  "t2",  "t3",  "t4",  "t5",  "t6",
-                                                             "t7",  "t8",  "t9",  "t10", "t11", "t12", "t13",
-                                                             "t14", "t15", "t16", "t17", "t18", "t19", "t20",
-                                                             "t21", "t22", "t23", "t24"};
+    static const char *const names[LOSS_MAX_TENSORS + 1] = {
+        "t0",  "t1",  "t2",  "t3",  "t4",  "t5",  "t6",  "t7",  "t8",  "t9",  "t10", "t11", "t12",
+        "t13", "t14", "t15", "t16", "t17", "t18", "t19", "t20", "t21", "t22", "t23", "t24"};
     for (int i = 0; i < LOSS_MAX_TENSORS; i++) REQUIRE(loss_inputs_add_tensor(&full, names[i], s.img[0]) == GANC_OK);
-    CHECK(loss_inputs_add_tensor(&full, names[LOSS_MAX_TENSORS], s.img[0]) && error_mentions("more than 24", "\"t24\""));
+    CHECK(loss_inputs_add_tensor(&full, names[LOSS_MAX_TENSORS], s.img[0]) &&
+          error_mentions("more than 24", "\"t24\""));
     /* Running a network by name: the ID net on an image gives its embedding. */
     tensor *e = loss_inputs_run(&s.in, "ID", op_slice(t, op_slice(t, s.img[0], 2, 0, 4), 3, 0, 4));
     REQUIRE(e);
@@ -286,8 +293,9 @@ static bool plugin_config(config *c, const char *lib, const char *extra) {
 static ganc_status plugin_term(const char *lib, const char *extra, loss_term *term) {
     config *c = config_new();
     ganc_status st = c && plugin_config(c, lib, extra) ? loss_term_from_config(c, "loss.x", term) : GANC_ERR_IO;
+    bool made = !st;
     if (!st) st = config_check_unused(c);
-    if (st == GANC_OK) loss_term_free(term);
+    if (made) loss_term_free(term);
     config_free(c);
     return st;
 }

@@ -34,9 +34,12 @@ TEST(gan_objective_values) {
         gan_mode mode;
         real label;
         double want;
-    } d_cases[] = {{GAN_LSGAN, 1, 0.6291666666666667},   {GAN_LSGAN, 0.9, 0.5891666666666666},
-                   {GAN_VANILLA, 1, 0.5939871868721625}, {GAN_VANILLA, 0.9, 0.6214871868721624},
-                   {GAN_HINGE, 1, 1.475},                {GAN_WGAN_GP, 1, -0.7166666666666667}};
+    } d_cases[] = {{GAN_LSGAN, 1, 0.6291666666666667},
+                   {GAN_LSGAN, 0.9, 0.5891666666666666},
+                   {GAN_VANILLA, 1, 0.5939871868721625},
+                   {GAN_VANILLA, 0.9, 0.6214871868721624},
+                   {GAN_HINGE, 1, 1.475},
+                   {GAN_WGAN_GP, 1, -0.7166666666666667}};
     for (size_t i = 0; i < sizeof d_cases / sizeof d_cases[0]; i++) {
         tensor *y = gan_loss_d(t, d_cases[i].mode, dr, df, d_cases[i].label);
         REQUIRE(y && y->numel == 1);
@@ -322,7 +325,8 @@ TEST(loss_id_values) {
     for (int n = 0; n < 2; n++) {
         double dot = 0, na = 0, nb = 0;
         for (int o = 0; o < 3; o++)
-            dot += ea[n * 3 + o] * eb[n * 3 + o], na += ea[n * 3 + o] * ea[n * 3 + o], nb += eb[n * 3 + o] * eb[n * 3 + o];
+            dot += ea[n * 3 + o] * eb[n * 3 + o], na += ea[n * 3 + o] * ea[n * 3 + o],
+                nb += eb[n * 3 + o] * eb[n * 3 + o];
         want -= dot / sqrt(na * nb) / 2;
     }
     tensor *y = loss_id(t, test_net_forward, &id, a, b, 0.5, 0);
