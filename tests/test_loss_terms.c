@@ -383,10 +383,23 @@ TEST(plugin_errors_are_clear) {
           error_mentions("plugin.ini:4: [loss.x] power = \"3\"", "1..2"));
     CHECK(plugin_term("libtv_loss.so", "smoothness = 3\n", &term) == GANC_ERR_ARG &&
           error_mentions("unknown key \"smoothness\" in [loss.x]", "valid keys: plugin, kind, weight, input, power"));
+    CHECK(plugin_term("libplugin_register_fails.so", "", &term) == GANC_ERR_UNSUPPORTED &&
+          error_mentions("registration failed", "needs a GPU with tensor cores"));
+    CHECK(plugin_term("libplugin_no_compute.so", "", &term) == GANC_ERR_FORMAT &&
+          error_mentions("libplugin_no_compute.so: registration left compute unset", NULL));
     /* A bare name is looked for in the working directory only. */
     config *c = config_new();
     REQUIRE(c && config_parse_string(c, "[loss.x]\nplugin = libtv_loss.so\n", "bare.ini") == GANC_OK);
     CHECK(loss_term_from_config(c, "loss.x", &term) && error_mentions("./libtv_loss.so", NULL));
+    config_free(c);
+    /* The longest value a config holds, as a bare name: too long with "./". */
+    char text[1100] = "[loss.x]\nplugin = ";
+    size_t len = strlen(text);
+    memset(text + len, 'x', 1022);
+    strcpy(text + len + 1022, "\n");
+    c = config_new();
+    REQUIRE(c && config_parse_string(c, text, "long.ini") == GANC_OK);
+    CHECK(loss_term_from_config(c, "loss.x", &term) == GANC_ERR_ARG && error_mentions("path longer than 1021", NULL));
     config_free(c);
     /* compute must return one value. */
     tape *t = tape_new(device_cpu());

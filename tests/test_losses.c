@@ -297,6 +297,8 @@ TEST(loss_attribute_values) {
     CHECK(!loss_attribute(t, test_net_forward, &e1, a, &e2, b, LOSS_DIST_L2) &&
           error_mentions("network E2 must be frozen", NULL));
     CHECK(!loss_attribute(t, NULL, &e1, a, &e2, b, LOSS_DIST_L2) && error_mentions("no forward", NULL));
+    CHECK(!loss_attribute(t, test_net_forward, NULL, a, &e2, b, LOSS_DIST_L2) &&
+          error_mentions("attribute loss (E1): network is NULL", NULL));
     tape_free(t);
     tensor_free(a);
     tensor_free(b);
