@@ -23,8 +23,9 @@ comma     := ,
 SANFLAGS  := -fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 OPT       := $(if $(filter 1,$(SAN)),-O1 $(SANFLAGS),-O2)
 CFLAGS    := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -fopenmp -I. -I/usr/include/stb -MMD -MP
-LDFLAGS   := $(if $(filter 1,$(SAN)),$(SANFLAGS)) -fopenmp
-LDLIBS    := -lopenblas -lstb -lz -lm -lpthread
+# -rdynamic exports the library's functions to loss plugins (losses/plugin_api.h), loaded with dlopen.
+LDFLAGS   := $(if $(filter 1,$(SAN)),$(SANFLAGS)) -fopenmp -rdynamic
+LDLIBS    := -lopenblas -lstb -lz -lm -lpthread -ldl
 
 # Everything but main() goes into the library, so tests can call commands in-process.
 TOOL_SRC  := tools/ganc.c
@@ -34,6 +35,9 @@ LIB_SRC   := $(wildcard core/*.c core/cpu/*.c core/ops/*.c core/gradcheck/*.c la
 TEST_SRC  := $(wildcard tests/test_*.c)
 PREC_SRC  := $(wildcard tests/precision_*.c)
 CU_SRC    := $(wildcard core/cuda/*.cu)
+# Loss plugins: the shipped examples, and the broken ones the loader's tests need.
+PLUGIN_SRC      := $(wildcard losses/plugins/*.c)
+TEST_PLUGIN_SRC := $(wildcard tests/plugins/*.c)
 
 ifeq ($(CUDA),1)
   CUDA_OBJ := $(CU_SRC:%.cu=$(BUILD)/%.o)
@@ -48,14 +52,18 @@ endif
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CUDA_OBJ)
 LIB64_OBJ := $(LIB_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/core/cuda/cuda_stub.o
 LIB       := $(BUILD)/libganc.a
+PLUGINS   := $(foreach s,$(PLUGIN_SRC),$(BUILD)/plugins/lib$(basename $(notdir $(s))).so)
+TEST_PLUGINS := $(foreach s,$(TEST_PLUGIN_SRC),$(BUILD)/plugins/lib$(basename $(notdir $(s))).so)
 
 # bin/ and lib/ hold the last variant built; relink them when the variant changes.
 STAMP     := build/variant.stamp
 $(shell mkdir -p build; echo "$(VARIANT)" | cmp -s - $(STAMP) || echo "$(VARIANT)" > $(STAMP))
 LIB64     := $(BUILD64)/libganc.a
+PLUGINS64 := $(PLUGINS:$(BUILD)/%=$(BUILD64)/%)
+TEST_PLUGINS64 := $(TEST_PLUGINS:$(BUILD)/%=$(BUILD64)/%)
 
 .PHONY: all deps test demo bench clean
-all: lib/libganc.a bin/ganc bin/ganc-f64
+all: lib/libganc.a bin/ganc bin/ganc-f64 $(PLUGINS) $(PLUGINS64)
 
 lib/libganc.a: $(LIB) $(STAMP)
 	@mkdir -p lib && cp $< $@
@@ -73,6 +81,23 @@ $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -c $< -o $@
 
+# A plugin is built per variant: its `real` must match the binary that loads it.
+$(BUILD)/plugins/lib%.so: losses/plugins/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
+
+$(BUILD)/plugins/lib%.so: tests/plugins/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
+
+$(BUILD64)/plugins/lib%.so: losses/plugins/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE -fPIC -shared $< -o $@
+
+$(BUILD64)/plugins/lib%.so: tests/plugins/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE -fPIC -shared $< -o $@
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@ && ar rcs $@ $^
 
@@ -87,10 +112,11 @@ bin/ganc-f64: $(TOOL_SRC:%.c=$(BUILD64)/%.o) $(LIB64) $(STAMP)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(LDLIBS) -o $@
 
-$(BUILD)/run_tests: $(TEST_SRC:%.c=$(BUILD)/%.o) $(PREC_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/test_main.o $(LIB)
+# The runners load the plugins from plugins/ next to themselves.
+$(BUILD)/run_tests: $(TEST_SRC:%.c=$(BUILD)/%.o) $(PREC_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/test_main.o $(LIB) | $(PLUGINS) $(TEST_PLUGINS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CUDA_LIBS) -o $@
 
-$(BUILD64)/run_tests: $(PREC_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/tests/test_main.o $(LIB64)
+$(BUILD64)/run_tests: $(PREC_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/tests/test_main.o $(LIB64) | $(PLUGINS64) $(TEST_PLUGINS64)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 deps:

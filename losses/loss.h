@@ -15,6 +15,12 @@
 #define LOSS_MAX_TENSORS 24
 #define LOSS_MAX_NETWORKS 12
 
+/* Runs a network inside a term. The trainer passes network_forward; tests
+ * pass their own. A pointer rather than a direct call keeps losses/ free
+ * of a link-time dependency on layers/, and gives plugins one stable way
+ * to run the experiment's networks. */
+typedef tensor *(*loss_forward_fn)(network *net, tape *t, const tensor *x /* (N,C,H,W) */);
+
 /* What a term sees in one step. Tensor names used by the recipes:
  * real_A, real_B, fake_A, fake_B, rec_A, rec_B, idt_A, idt_B (CycleGAN;
  * pix2pix: real_A, real_B, fake_B). Networks: G_A, G_B, D_A, D_B, G, D,
@@ -26,6 +32,7 @@ typedef struct loss_inputs {
     tensor *tensors[LOSS_MAX_TENSORS];
     int n_networks;
     network *networks[LOSS_MAX_NETWORKS];
+    loss_forward_fn forward; /* network_forward; terms that run a network need it */
     double progress; /* 0 at the first step, 1 at the last */
     long step;
 } loss_inputs;
@@ -35,6 +42,9 @@ tensor *loss_inputs_tensor(const loss_inputs *in, const char *name);
 network *loss_inputs_network(const loss_inputs *in, const char *name);
 ganc_status loss_inputs_add_tensor(loss_inputs *in, const char *name, tensor *x);
 ganc_status loss_inputs_add_network(loss_inputs *in, network *net);
+/* forward(network `name`, x); NULL with an error when the network is
+ * missing or in->forward is not set. */
+tensor *loss_inputs_run(const loss_inputs *in, const char *name, const tensor *x /* (N,C,H,W) */);
 
 typedef struct loss_term loss_term;
 struct loss_term {
