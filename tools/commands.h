@@ -8,5 +8,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_translate(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif

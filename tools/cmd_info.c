@@ -1,0 +1,60 @@
+/* ganc info FILE: what a checkpoint (or any safetensors file) holds. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/checkpoint.h"
+#include "tools/commands.h"
+
+/* Tensors grouped by the part of their name before the first dot. */
+static void print_groups(const checkpoint *ck) {
+    size_t n = checkpoint_count(ck), total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const checkpoint_tensor *ti = checkpoint_at(ck, i);
+        const char *dot = strchr(ti->name, '.');
+        size_t len = dot ? (size_t)(dot - ti->name) : strlen(ti->name);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) seen = strncmp(checkpoint_at(ck, j)->name, ti->name, len) == 0 &&
+                                                    (checkpoint_at(ck, j)->name[len] == '.' || !checkpoint_at(ck, j)->name[len]);
+        if (seen) continue;
+        size_t count = 0, values = 0;
+        for (size_t j = i; j < n; j++) {
+            const checkpoint_tensor *tj = checkpoint_at(ck, j);
+            if (strncmp(tj->name, ti->name, len) == 0 && (tj->name[len] == '.' || !tj->name[len])) count++, values += tj->numel;
+        }
+        printf("  %-16.*s %6zu tensors %12zu values\n", (int)len, ti->name, count, values);
+        total += values;
+    }
+    printf("  %-16s %6zu tensors %12zu values\n", "total", n, total);
+}
+
+int cmd_info(int argc, char **argv) {
+    bool all = argc == 3 && strcmp(argv[2], "--tensors") == 0;
+    if (argc != 2 && !all) {
+        fprintf(stderr, "usage: ganc info FILE [--tensors]\n");
+        return 2;
+    }
+    checkpoint *ck;
+    if (checkpoint_read(argv[1], CHECKPOINT_ALLOW_NO_CRC, &ck)) {
+        fprintf(stderr, "ganc info: %s\n", ganc_error_message());
+        return 1;
+    }
+    printf("%s\n", argv[1]);
+    for (size_t i = 0; i < checkpoint_meta_count(ck); i++) {
+        const char *value, *key = checkpoint_meta_at(ck, i, &value);
+        if (strcmp(key, "config") == 0) continue;
+        printf("  %s = %s\n", key, value);
+    }
+    printf("tensors by prefix:\n");
+    print_groups(ck);
+    if (all)
+        for (size_t i = 0; i < checkpoint_count(ck); i++) {
+            const checkpoint_tensor *ti = checkpoint_at(ck, i);
+            printf("  %-48s (", ti->name);
+            for (int d = 0; d < ti->ndim; d++) printf(d ? ",%lld" : "%lld", (long long)ti->shape[d]);
+            printf(")\n");
+        }
+    const char *config = checkpoint_meta(ck, "config");
+    if (config) printf("config:\n%s", config);
+    checkpoint_free(ck);
+    return 0;
+}

@@ -1,0 +1,258 @@
+/* The training loop: opening a run (config, device, data, recipe,
+ * logging, resume) and stepping it to the end. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/trainer.h"
+
+#include "data/image_grid.h"
+
+static ganc_status make_dirs(const char *path) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1;; p++) {
+        bool end = *p == '\0';
+        if (*p == '/' || end) {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return GANC_ERR(GANC_ERR_IO, "cannot create output directory %s: %s", buf, strerror(errno));
+            if (end) break;
+            *p = '/';
+        }
+    }
+    return GANC_OK;
+}
+
+static ganc_status read_config(trainer *tr, const trainer_options *o) {
+    tr->cfg = config_new();
+    if (!tr->cfg) return ganc_error_status();
+    ganc_status st = config_load_file(tr->cfg, o->config_path);
+    for (int i = 0; !st && i < o->n_overrides; i++) st = config_set(tr->cfg, o->overrides[i]);
+    if (!st && o->skip_bad_images) st = config_set(tr->cfg, "data.skip_bad_images=true");
+    return st;
+}
+
+static ganc_status read_experiment(trainer *tr) {
+    const char *name;
+    ganc_status st = config_string(tr->cfg, "experiment", "recipe", NULL, &name);
+    if (st) return st;
+    tr->recipe = recipe_find(name);
+    if (!tr->recipe)
+        return GANC_ERR(GANC_ERR_ARG, "[experiment] recipe = \"%s\": expected one of %s", name, recipe_names());
+    return GANC_OK;
+}
+
+/* [train] keys; total steps from `steps` or from `epochs` and the data size. */
+static ganc_status read_train_keys(trainer *tr, long *steps, long *epochs, const char **out, const char **device_text) {
+    long seed, batch_size, log_every, sample_every, ck_every;
+    ganc_status st = config_int(tr->cfg, "train", "seed", 1, 0, 1L << 40, &seed);
+    if (!st) st = config_int(tr->cfg, "train", "batch_size", 1, 1, 1024, &batch_size);
+    if (!st) st = config_int(tr->cfg, "train", "steps", 0, 0, 1L << 40, steps);
+    if (!st) st = config_int(tr->cfg, "train", "epochs", 1, 1, 1000000, epochs);
+    if (!st) st = config_int(tr->cfg, "train", "log_every", 50, 1, 1L << 30, &log_every);
+    if (!st) st = config_int(tr->cfg, "train", "sample_every", 500, 0, 1L << 30, &sample_every);
+    if (!st) st = config_int(tr->cfg, "train", "checkpoint_every", 1000, 0, 1L << 30, &ck_every);
+    if (!st) st = config_string(tr->cfg, "train", "out", NULL, out);
+    if (!st) st = config_string(tr->cfg, "train", "device", "cpu", device_text);
+    tr->seed = (uint64_t)seed;
+    tr->batch_size = (int)batch_size;
+    tr->log_every = (int)log_every;
+    tr->sample_every = (int)sample_every;
+    tr->checkpoint_every = (int)ck_every;
+    return st;
+}
+
+static bool file_exists(const char *path) {
+    struct stat s;
+    return stat(path, &s) == 0;
+}
+
+static ganc_status resume_or_start(trainer *tr, bool resume) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/checkpoints/latest.safetensors", tr->out_dir);
+    if (!resume) {
+        if (file_exists(path))
+            return GANC_ERR(GANC_ERR_ARG, "%s exists: pass --resume to continue that run, or set [train] out to a "
+                            "new directory", path);
+        return GANC_OK;
+    }
+    if (!file_exists(path)) return GANC_ERR(GANC_ERR_IO, "--resume: no checkpoint at %s", path);
+    checkpoint *ck;
+    ganc_status st = checkpoint_read(path, 0, &ck);
+    if (st) return st;
+    st = trainer_load_state(tr, ck, true);
+    checkpoint_free(ck);
+    return st;
+}
+
+static ganc_status open_logs(trainer *tr, bool resumed) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/metrics.csv", tr->out_dir);
+    tr->csv = metrics_csv_open(path, resumed ? tr->step : -1);
+    snprintf(path, sizeof path, "%s/tensorboard", tr->out_dir);
+    if (tr->csv) tr->tb = tb_writer_open(path, resumed ? tr->step : -1);
+    if (!tr->csv || !tr->tb) return ganc_error_status();
+    progress_init(&tr->bar, stderr, tr->log_every);
+    snprintf(path, sizeof path, "%s/config.ini", tr->out_dir);
+    char *text = config_resolved_text(tr->cfg);
+    FILE *f = text ? fopen(path, "w") : NULL;
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    if (text) printf("resolved config (also in %s):\n%s\n", path, text);
+    free(text);
+    return f ? GANC_OK : GANC_ERR(GANC_ERR_IO, "cannot write %s", path);
+}
+
+/* Full layer tables go to OUT/networks.txt; the terminal gets one line per network. */
+static ganc_status write_summaries(trainer *tr) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/networks.txt", tr->out_dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return GANC_ERR(GANC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    int shape[4] = {1, 3, dataset_side(tr->data), dataset_side(tr->data)};
+    for (int i = 0; i < tr->n_nets; i++) {
+        network *net = tr->nets[i].net;
+        network_print_summary(net, shape, f);
+        printf("network %-6s %-18s %10zu parameters%s\n", net->name, net->arch, net->params.numel,
+               tr->nets[i].trained ? "" : " (frozen)");
+    }
+    fclose(f);
+    printf("layer tables: %s\n", path);
+    return GANC_OK;
+}
+
+ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_atomic_t *stop_requested) {
+    memset(tr, 0, sizeof *tr);
+    tr->stop_requested = stop_requested;
+    long steps, epochs;
+    const char *out, *device_text;
+    ganc_status st = read_config(tr, o);
+    if (!st) st = read_experiment(tr);
+    if (!st) st = read_train_keys(tr, &steps, &epochs, &out, &device_text);
+    if (st) return st;
+    snprintf(tr->out_dir, sizeof tr->out_dir, "%s", out);
+    device dev;
+    char note[320];
+    st = device_resolve(o->device ? o->device : device_text, &dev, note, sizeof note);
+    if (st) return st;
+    if (note[0]) fprintf(stderr, "ganc: %s\n", note);
+    if (!(tr->t = tape_new(dev))) return ganc_error_status();
+    rng_init(&tr->rng, tr->seed ^ 0x9e3779b97f4a7c15ull);
+    if ((st = dataset_open(tr->cfg, "data", tr->seed, stderr, &tr->data))) return st;
+    tr->batches_per_epoch = dataset_size(tr->data) / tr->batch_size;
+    if (tr->batches_per_epoch < 1)
+        return GANC_ERR(GANC_ERR_ARG, "[train] batch_size %d is larger than the dataset (%ld images)", tr->batch_size,
+                        dataset_size(tr->data));
+    tr->total_steps = steps > 0 ? steps : epochs * tr->batches_per_epoch;
+    if ((st = tr->recipe->setup(tr))) return st;
+    if ((st = config_check_unused(tr->cfg))) return st;
+    if ((st = make_dirs(tr->out_dir))) return st;
+    if ((st = resume_or_start(tr, o->resume))) return st;
+    if ((st = open_logs(tr, o->resume))) return st;
+    tr->loader = prefetch_new(tr->data, tr->batch_size, true, tr->step, 2);
+    if (!tr->loader) return ganc_error_status();
+    if ((st = write_summaries(tr))) return st;
+    printf("%s: %ld steps (%ld per epoch), batch %d, %s, output %s%s\n", tr->recipe->name, tr->total_steps,
+           tr->batches_per_epoch, tr->batch_size, dev.kind == DEVICE_CPU ? "cpu" : "cuda", tr->out_dir,
+           o->resume ? " (resumed)" : "");
+    if (o->resume) printf("resumed at step %ld\n", tr->step);
+    return GANC_OK;
+}
+
+static ganc_status write_samples(trainer *tr, const batch *b) {
+    tensor *rows[12];
+    int n_rows = 0;
+    tape_reset(tr->t);
+    tape_no_grad_begin(tr->t);
+    ganc_status st = tr->recipe->samples(tr, b, rows, &n_rows);
+    tape_no_grad_end(tr->t);
+    if (st) return st;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/samples", tr->out_dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) return GANC_ERR(GANC_ERR_IO, "cannot create %s", path);
+    snprintf(path, sizeof path, "%s/samples/step_%08ld.png", tr->out_dir, tr->step);
+    return image_grid_write_tensors(path, (const tensor *const *)rows, n_rows, 4);
+}
+
+static ganc_status log_step(trainer *tr) {
+    progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_values, tr->n_metrics);
+    if (tr->step % tr->log_every != 0 && tr->step != tr->total_steps) return GANC_OK;
+    ganc_status st = metrics_csv_append(tr->csv, tr->step, (double)time(NULL), tr->metric_names, tr->metric_values,
+                                        tr->n_metrics);
+    if (!st) st = tb_add_scalars(tr->tb, tr->step, tr->metric_names, tr->metric_values, tr->n_metrics);
+    if (!st) st = metrics_csv_flush(tr->csv);
+    if (!st) st = tb_flush(tr->tb);
+    return st;
+}
+
+ganc_status trainer_run(trainer *tr) {
+    ganc_status st = GANC_OK;
+    while (!st && tr->step < tr->total_steps) {
+        if (*tr->stop_requested) {
+            st = trainer_save(tr);
+            progress_message(&tr->bar, "interrupted: checkpoint saved at step %ld (resume with --resume)", tr->step);
+            return st;
+        }
+        const batch *b;
+        if ((st = prefetch_next(tr->loader, &b))) break;
+        tape_reset(tr->t);
+        tr->n_metrics = 0;
+        if ((st = tr->recipe->train_step(tr, b))) break;
+        tr->step++;
+        st = log_step(tr);
+        if (!st && tr->sample_every && tr->step % tr->sample_every == 0) st = write_samples(tr, b);
+        if (!st && tr->checkpoint_every && tr->step % tr->checkpoint_every == 0) {
+            st = trainer_save(tr);
+            if (!st) progress_message(&tr->bar, "checkpoint saved at step %ld", tr->step);
+        }
+    }
+    if (!st) st = trainer_save(tr);
+    progress_finish(&tr->bar);
+    if (!st) printf("done: %ld steps; checkpoint %s/checkpoints/latest.safetensors\n", tr->step, tr->out_dir);
+    return st;
+}
+
+void trainer_close(trainer *tr) {
+    if (tr->recipe && tr->recipe->teardown) tr->recipe->teardown(tr);
+    prefetch_free(tr->loader);
+    for (int i = 0; i < tr->n_terms; i++) loss_term_free(&tr->terms[i]);
+    for (int i = 0; i < tr->n_pools; i++) image_pool_free(&tr->pools[i]);
+    for (int i = 0; i < tr->n_nets; i++) {
+        if (tr->nets[i].trained) optimizer_free(&tr->nets[i].opt);
+        network_free(tr->nets[i].net);
+    }
+    metrics_csv_close(tr->csv);
+    tb_close(tr->tb);
+    dataset_free(tr->data);
+    tape_free(tr->t);
+    config_free(tr->cfg);
+    memset(tr, 0, sizeof *tr);
+}
+
+ganc_status trainer_open_checkpoint(trainer *tr, const char *checkpoint_path) {
+    memset(tr, 0, sizeof *tr);
+    checkpoint *ck;
+    ganc_status st = checkpoint_read(checkpoint_path, 0, &ck);
+    if (st) return st;
+    const char *text = checkpoint_meta(ck, "config");
+    if (!text) st = GANC_ERR(GANC_ERR_FORMAT, "checkpoint %s has no config: not written by ganc train", checkpoint_path);
+    if (!st && !(tr->cfg = config_new())) st = ganc_error_status();
+    if (!st) st = config_parse_string(tr->cfg, text, checkpoint_path);
+    long steps, epochs;
+    const char *out, *device_text;
+    if (!st) st = read_experiment(tr);
+    if (!st) st = read_train_keys(tr, &steps, &epochs, &out, &device_text);
+    if (!st && !(tr->t = tape_new(device_cpu()))) st = ganc_error_status();
+    if (!st) st = tr->recipe->setup(tr);
+    if (!st) st = trainer_load_state(tr, ck, false);
+    for (int i = 0; !st && i < tr->n_nets; i++) network_set_training(tr->nets[i].net, false);
+    checkpoint_free(ck);
+    return st;
+}

@@ -1,0 +1,72 @@
+/* The trainer's full state in one checkpoint, and back: every network's
+ * weights, buffers and dropout RNG, the optimizers' moments, the image
+ * pools, the trainer's RNG, the step and the resolved config. The data
+ * order and the lr schedule are functions of (seed, step), so nothing else
+ * is needed for an exact resume. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tools/trainer.h"
+
+#define CHECKPOINT_FORMAT "ganc-train-1"
+
+static void net_rng_name(const network *net, char *buf, size_t size) { snprintf(buf, size, "net.%s", net->name); }
+
+ganc_status trainer_save(trainer *tr) {
+    char path[1100], rng_name[64];
+    snprintf(path, sizeof path, "%s/checkpoints", tr->out_dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return GANC_ERR(GANC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    checkpoint *ck = checkpoint_new();
+    if (!ck) return ganc_error_status();
+    char *config_text = config_resolved_text(tr->cfg);
+    ganc_status st = config_text ? GANC_OK : ganc_error_status();
+    for (int i = 0; !st && i < tr->n_nets; i++) {
+        trainer_network *tn = &tr->nets[i];
+        net_rng_name(tn->net, rng_name, sizeof rng_name);
+        st = checkpoint_put_params(ck, &tn->net->params);
+        if (!st && tn->net->buffers.count) st = checkpoint_put_params(ck, &tn->net->buffers);
+        if (!st) st = checkpoint_put_rng(ck, rng_name, &tn->net->rng);
+        if (!st && tn->trained) st = optimizer_save(&tn->opt, &tn->net->params, ck);
+    }
+    for (int i = 0; !st && i < tr->n_pools; i++) st = image_pool_save(&tr->pools[i], ck);
+    if (!st) st = checkpoint_put_rng(ck, "trainer", &tr->rng);
+    if (!st) st = checkpoint_set_meta(ck, "format", CHECKPOINT_FORMAT);
+    if (!st) st = checkpoint_set_meta(ck, "recipe", tr->recipe->name);
+    if (!st) st = checkpoint_set_meta_u64(ck, "step", (uint64_t)tr->step);
+    if (!st) st = checkpoint_set_meta(ck, "config", config_text);
+    snprintf(path, sizeof path, "%s/checkpoints/latest.safetensors", tr->out_dir);
+    if (!st) st = checkpoint_write(ck, path);
+    free(config_text);
+    checkpoint_free(ck);
+    return st;
+}
+
+/* Weights (and, for a training resume, the full state) from `ck`. */
+ganc_status trainer_load_state(trainer *tr, checkpoint *ck, bool full) {
+    char rng_name[64];
+    const char *recipe_name = checkpoint_meta(ck, "recipe");
+    if (!recipe_name || strcmp(recipe_name, tr->recipe->name) != 0)
+        return GANC_ERR(GANC_ERR_FORMAT, "checkpoint %s was written by recipe \"%s\", this run is \"%s\"",
+                        checkpoint_origin(ck), recipe_name ? recipe_name : "(none)", tr->recipe->name);
+    uint64_t step = 0;
+    ganc_status st = checkpoint_meta_u64(ck, "step", &step);
+    for (int i = 0; !st && i < tr->n_nets; i++) {
+        trainer_network *tn = &tr->nets[i];
+        st = checkpoint_get_params(ck, &tn->net->params);
+        if (!st && tn->net->buffers.count) st = checkpoint_get_params(ck, &tn->net->buffers);
+        if (!full) continue;
+        net_rng_name(tn->net, rng_name, sizeof rng_name);
+        if (!st) st = checkpoint_get_rng(ck, rng_name, &tn->net->rng);
+        if (!st && tn->trained) st = optimizer_load(&tn->opt, &tn->net->params, ck);
+    }
+    if (!full) return st;
+    for (int i = 0; !st && i < tr->n_pools; i++) st = image_pool_load(&tr->pools[i], ck);
+    if (!st) st = checkpoint_get_rng(ck, "trainer", &tr->rng);
+    if (!st) st = checkpoint_check_all_used(ck);
+    if (!st) tr->step = (long)step;
+    return st;
+}
