@@ -1,9 +1,20 @@
 /* ganc info FILE: what a checkpoint (or any safetensors file) holds. */
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/checkpoint.h"
 #include "tools/commands.h"
+
+/* crc32 of the values as float32, so two files can be compared value for value. */
+static unsigned long values_crc32(const checkpoint_tensor *ti) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t i = 0; i < ti->numel; i++) {
+        float v = (float)ti->data[i];
+        crc = crc32(crc, (const Bytef *)&v, sizeof v);
+    }
+    return crc;
+}
 
 /* Tensors grouped by the part of their name before the first dot. */
 static void print_groups(const checkpoint *ck) {
@@ -30,7 +41,7 @@ static void print_groups(const checkpoint *ck) {
 int cmd_info(int argc, char **argv) {
     bool all = argc == 3 && strcmp(argv[2], "--tensors") == 0;
     if (argc != 2 && !all) {
-        fprintf(stderr, "usage: ganc info FILE [--tensors]\n");
+        fprintf(stderr, "usage: ganc info FILE [--tensors]   (--tensors: every tensor with its shape and a crc32 of its values)\n");
         return 2;
     }
     checkpoint *ck;
@@ -49,9 +60,11 @@ int cmd_info(int argc, char **argv) {
     if (all)
         for (size_t i = 0; i < checkpoint_count(ck); i++) {
             const checkpoint_tensor *ti = checkpoint_at(ck, i);
-            printf("  %-48s (", ti->name);
-            for (int d = 0; d < ti->ndim; d++) printf(d ? ",%lld" : "%lld", (long long)ti->shape[d]);
-            printf(")\n");
+            char shape[96] = "(";
+            for (int d = 0; d < ti->ndim; d++)
+                snprintf(shape + strlen(shape), sizeof shape - strlen(shape), d ? ",%lld" : "%lld", (long long)ti->shape[d]);
+            snprintf(shape + strlen(shape), sizeof shape - strlen(shape), ")");
+            printf("  %-56s %-18s crc32 %08lx\n", ti->name, shape, values_crc32(ti));
         }
     const char *config = checkpoint_meta(ck, "config");
     if (config) printf("config:\n%s", config);

@@ -5,7 +5,6 @@
  * the process exit status; errors are printed by the command. */
 int cmd_gradcheck(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_train(int argc, char **argv);

@@ -15,7 +15,6 @@ static const command commands[] = {
     {"train", cmd_train, "train an experiment: ganc train experiments/cyclegan/cyclegan.ini"},
     {"translate", cmd_translate, "run a trained generator over images"},
     {"info", cmd_info, "describe a checkpoint or safetensors file"},
-    {"demo", cmd_demo, "train a small image-to-image model on built-in data"},
     {"gradcheck", cmd_gradcheck, "finite-difference gradient checks of every op"},
     {"bench", cmd_bench, "benchmarks (bench ops)"},
     {"device", cmd_device, "show which device --device would pick"},

@@ -182,11 +182,17 @@ static ganc_status write_samples(trainer *tr, const batch *b) {
 }
 
 static ganc_status log_step(trainer *tr) {
+    tr->metric_steps++;
     progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_values, tr->n_metrics);
     if (tr->step % tr->log_every != 0 && tr->step != tr->total_steps) return GANC_OK;
-    ganc_status st = metrics_csv_append(tr->csv, tr->step, (double)time(NULL), tr->metric_names, tr->metric_values,
-                                        tr->n_metrics);
-    if (!st) st = tb_add_scalars(tr->tb, tr->step, tr->metric_names, tr->metric_values, tr->n_metrics);
+    double means[TRAINER_MAX_METRICS];
+    for (int i = 0; i < tr->n_metrics; i++) {
+        means[i] = tr->metric_sums[i] / (double)tr->metric_steps;
+        tr->metric_sums[i] = 0;
+    }
+    tr->metric_steps = 0;
+    ganc_status st = metrics_csv_append(tr->csv, tr->step, (double)time(NULL), tr->metric_names, means, tr->n_metrics);
+    if (!st) st = tb_add_scalars(tr->tb, tr->step, tr->metric_names, means, tr->n_metrics);
     if (!st) st = metrics_csv_flush(tr->csv);
     if (!st) st = tb_flush(tr->tb);
     return st;
@@ -203,7 +209,6 @@ ganc_status trainer_run(trainer *tr) {
         const batch *b;
         if ((st = prefetch_next(tr->loader, &b))) break;
         tape_reset(tr->t);
-        tr->n_metrics = 0;
         if ((st = tr->recipe->train_step(tr, b))) break;
         tr->step++;
         st = log_step(tr);

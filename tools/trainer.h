@@ -57,10 +57,14 @@ typedef struct trainer {
     image_pool pools[TRAINER_MAX_POOLS];
     int n_pools;
 
-    /* metrics of the current step, in the order first reported */
+    /* metrics in the order first reported: the latest step's values (for
+     * the progress line) and sums since the last log line (the CSV and
+     * TensorBoard get the mean over the interval, less noisy than one step) */
     int n_metrics;
     const char *metric_names[TRAINER_MAX_METRICS];
     double metric_values[TRAINER_MAX_METRICS];
+    double metric_sums[TRAINER_MAX_METRICS];
+    long metric_steps;
 
     metrics_csv *csv;
     tb_writer *tb;

@@ -77,14 +77,16 @@ ganc_status trainer_metric(trainer *tr, const char *name, const tensor *value) {
     if (!isfinite(v))
         return GANC_ERR(GANC_ERR_STATE, "loss %s is %g at step %ld: stopping; the last checkpoint stays as it was",
                         name, v, tr->step + 1);
-    for (int i = 0; i < tr->n_metrics; i++)
-        if (strcmp(tr->metric_names[i], name) == 0) {
-            tr->metric_values[i] = v;
-            return GANC_OK;
-        }
-    if (tr->n_metrics == TRAINER_MAX_METRICS) return GANC_ERR(GANC_ERR_ARG, "trainer: more than %d metrics", TRAINER_MAX_METRICS);
-    tr->metric_names[tr->n_metrics] = name;
-    tr->metric_values[tr->n_metrics++] = v;
+    int i = 0;
+    while (i < tr->n_metrics && strcmp(tr->metric_names[i], name) != 0) i++;
+    if (i == TRAINER_MAX_METRICS) return GANC_ERR(GANC_ERR_ARG, "trainer: more than %d metrics", TRAINER_MAX_METRICS);
+    if (i == tr->n_metrics) {
+        tr->metric_names[i] = name;
+        tr->metric_sums[i] = 0;
+        tr->n_metrics++;
+    }
+    tr->metric_values[i] = v;
+    tr->metric_sums[i] += v;
     return GANC_OK;
 }
 
