@@ -10,7 +10,10 @@
 
 #include "tools/trainer.h"
 
+#include "core/ops/spatial.h"
 #include "data/image_grid.h"
+
+#define SAMPLE_MIN_SIDE 96
 
 static ganc_status make_dirs(const char *path) {
     char buf[1024];
@@ -172,6 +175,11 @@ static ganc_status write_samples(trainer *tr, const batch *b) {
     tape_reset(tr->t);
     tape_no_grad_begin(tr->t);
     ganc_status st = tr->recipe->samples(tr, b, rows, &n_rows);
+    /* Small images are enlarged (nearest) so a grid of 32x32 faces is readable. */
+    int zoom = rows[0] && rows[0]->shape[2] < SAMPLE_MIN_SIDE ? SAMPLE_MIN_SIDE / rows[0]->shape[2] : 1;
+    for (int i = 0; !st && zoom > 1 && i < n_rows; i++)
+        if (!(rows[i] = op_upsample_nearest(tr->t, rows[i], rows[i]->shape[2] * zoom, rows[i]->shape[3] * zoom)))
+            st = ganc_error_status();
     tape_no_grad_end(tr->t);
     if (st) return st;
     char path[1100];

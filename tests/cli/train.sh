@@ -110,3 +110,18 @@ if [ $status -eq 0 ] && grep -q "interrupted: checkpoint saved" "$work/int.log" 
 else
     echo "FAIL sigint_saves_and_exits: exit $status; $(tail -n 2 "$work/int.log")"
 fi
+
+# pix2pix on the same faces as paired data (trainA/trainB hold the same identities).
+expect_ok train_small_pix2pix "$GANC" train experiments/pix2pix/pix2pix_small.ini --set data.root="$work/faces" \
+    --set data.load_size=36 --set data.crop_size=32 --set train.out="$work/p2p" --set train.steps=40 \
+    --set train.log_every=10 --set train.sample_every=40
+l1_first=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) if ($i == "l1") c = i} NR==2 {print $c}' "$work/p2p/metrics.csv")
+l1_last=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) if ($i == "l1") c = i} {v = $c} END {print v}' "$work/p2p/metrics.csv")
+if awk -v f="$l1_first" -v l="$l1_last" 'BEGIN { exit !(f > 0 && l < f) }'; then
+    echo "PASS pix2pix_l1_falls ($l1_first -> $l1_last)"
+else
+    echo "FAIL pix2pix_l1_falls: l1 $l1_first -> $l1_last"
+fi
+expect_fail pix2pix_has_no_BtoA 'direction BtoA is not available for recipe pix2pix' "$GANC" translate \
+    --checkpoint "$work/p2p/checkpoints/latest.safetensors" --input "$work/faces/testA" --output "$work/p2p_out" \
+    --direction BtoA
