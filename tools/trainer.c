@@ -155,6 +155,7 @@ ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_ato
                         dataset_size(tr->data));
     tr->total_steps = steps > 0 ? steps : epochs * tr->batches_per_epoch;
     if ((st = tr->recipe->setup(tr))) return st;
+    if ((st = trainer_add_frozen_networks(tr, true))) return st;
     if ((st = config_check_unused(tr->cfg))) return st;
     if ((st = make_dirs(tr->out_dir))) return st;
     if ((st = resume_or_start(tr, o->resume))) return st;
@@ -264,6 +265,7 @@ ganc_status trainer_open_checkpoint(trainer *tr, const char *checkpoint_path) {
     if (!st) st = read_train_keys(tr, &steps, &epochs, &out, &device_text);
     if (!st && !(tr->t = tape_new(device_cpu()))) st = ganc_error_status();
     if (!st) st = tr->recipe->setup(tr);
+    if (!st) st = trainer_add_frozen_networks(tr, false);
     if (!st) st = trainer_load_state(tr, ck, false);
     for (int i = 0; !st && i < tr->n_nets; i++) network_set_training(tr->nets[i].net, false);
     checkpoint_free(ck);

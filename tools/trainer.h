@@ -78,6 +78,13 @@ typedef struct trainer {
 network *trainer_add_network(trainer *tr, const char *section, const char *name, const char *optim_section);
 network *trainer_network_named(trainer *tr, const char *name);
 image_pool *trainer_add_pool(trainer *tr, const char *name, int capacity);
+/* Frozen networks from [frozen.NAME] sections: the architecture keys of
+ * the network, `checkpoint = FILE` and `source = NAME in FILE` (default
+ * NAME). They run in eval mode and get no gradient, but pass gradients to
+ * their inputs (attribute regressors, face-ID nets). Called by the trainer
+ * after the recipe's setup; load_weights false when a training checkpoint
+ * will supply them. */
+ganc_status trainer_add_frozen_networks(trainer *tr, bool load_weights);
 /* Builds a loss term for every [loss.*] section. */
 ganc_status trainer_add_loss_terms(trainer *tr);
 /* Sum of weight * value of every term on `in`, each logged as a metric. */

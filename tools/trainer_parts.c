@@ -133,3 +133,44 @@ ganc_status trainer_update(trainer *tr, tensor *loss, const char *const *nets, i
     for (int i = 0; !st && i < n_nets; i++) st = optimizer_step(&tns[i]->opt, &tns[i]->net->params, trainer_lr(tr, tns[i]));
     return st;
 }
+
+/* Parameters and buffers of `ps` (named "NAME.rest") from the tensors
+ * "SOURCE.rest" of `ck`. */
+static ganc_status load_renamed(checkpoint *ck, const param_set *ps, const char *name, const char *source) {
+    size_t prefix = strlen(name);
+    for (size_t i = 0; i < ps->count; i++) {
+        const param_entry *e = &ps->entries[i];
+        char file_name[sizeof e->name + 64];
+        snprintf(file_name, sizeof file_name, "%s%s", source, e->name + prefix);
+        ganc_status st = checkpoint_get(ck, file_name, e->t->ndim, e->t->shape, e->t->data, e->name);
+        if (st) return st;
+    }
+    return GANC_OK;
+}
+
+ganc_status trainer_add_frozen_networks(trainer *tr, bool load_weights) {
+    const char *sections[TRAINER_MAX_NETWORKS + 1];
+    int n = config_sections_with_prefix(tr->cfg, "frozen.", sections, TRAINER_MAX_NETWORKS + 1);
+    if (n > TRAINER_MAX_NETWORKS) return GANC_ERR(GANC_ERR_ARG, "config: more than %d [frozen.*] sections", TRAINER_MAX_NETWORKS);
+    for (int i = 0; i < n; i++) {
+        const char *name = sections[i] + strlen("frozen."), *path, *source;
+        ganc_status st = config_string(tr->cfg, sections[i], "checkpoint", NULL, &path);
+        if (!st) st = config_string(tr->cfg, sections[i], "source", name, &source);
+        if (st) return st;
+        network *net = trainer_add_network(tr, sections[i], name, NULL);
+        if (!net) return ganc_error_status();
+        if (!load_weights) continue; /* a training checkpoint carries them */
+        checkpoint *ck;
+        if ((st = checkpoint_read(path, CHECKPOINT_ALLOW_NO_CRC, &ck))) return st;
+        st = load_renamed(ck, &net->params, name, source);
+        if (!st) st = load_renamed(ck, &net->buffers, name, source);
+        checkpoint_free(ck);
+        if (st) {
+            char why[768];
+            snprintf(why, sizeof why, "%s", ganc_error_message());
+            return GANC_ERR(st, "[%s] checkpoint = %s: %s", sections[i], path, why);
+        }
+        network_set_training(net, false);
+    }
+    return GANC_OK;
+}

@@ -125,3 +125,17 @@ fi
 expect_fail pix2pix_has_no_BtoA 'direction BtoA is not available for recipe pix2pix' "$GANC" translate \
     --checkpoint "$work/p2p/checkpoints/latest.safetensors" --input "$work/faces/testA" --output "$work/p2p_out" \
     --direction BtoA
+
+# A frozen network loaded from another run's checkpoint feeds a loss term:
+# the attribute loss compares E(real_A) with E(fake_B), E = that run's D_A.
+frozen=(--set frozen.E.arch=patchgan --set frozen.E.ndf=8 --set frozen.E.n_layers=2
+        --set frozen.E.checkpoint="$work/straight/checkpoints/latest.safetensors" --set frozen.E.source=D_A
+        --set loss.attr.kind=attribute --set loss.attr.e1=E --set loss.attr.e2=E --set loss.attr.weight=1)
+expect_ok frozen_network_feeds_attribute_loss train --set train.out="$work/frozen" --set train.steps=5 \
+    --set train.log_every=5 "${frozen[@]}"
+if head -n 1 "$work/frozen/metrics.csv" | grep -q ',attr'; then echo "PASS frozen_attribute_logged"; else echo "FAIL frozen_attribute_logged"; fi
+a=$("$GANC" info "$work/straight/checkpoints/latest.safetensors" --tensors | grep ' D_A.model' | awk '{print $NF}')
+b=$("$GANC" info "$work/frozen/checkpoints/latest.safetensors" --tensors | grep ' E.model' | awk '{print $NF}')
+if [ -n "$a" ] && [ "$a" = "$b" ]; then echo "PASS frozen_network_stays_frozen"; else echo "FAIL frozen_network_stays_frozen"; fi
+expect_fail frozen_wrong_shape 'frozen.E.*checkpoint.*shape' train --set train.out="$work/frozen2" --set train.steps=2 \
+    "${frozen[@]}" --set frozen.E.ndf=16
