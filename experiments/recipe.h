@@ -24,6 +24,7 @@ typedef struct recipe {
     ganc_status (*samples)(struct trainer *tr, const batch *b, tensor **rows, int *n_rows);
     /* The generator `ganc translate` runs for a direction ("AtoB"). */
     const char *(*generator_for)(const char *direction);
+    /* Releases what setup made besides recipe_state (which the trainer frees); may be NULL. */
     void (*teardown)(struct trainer *tr);
 } recipe;
 

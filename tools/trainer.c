@@ -235,6 +235,7 @@ ganc_status trainer_run(trainer *tr) {
 
 void trainer_close(trainer *tr) {
     if (tr->recipe && tr->recipe->teardown) tr->recipe->teardown(tr);
+    free(tr->recipe_state);
     prefetch_free(tr->loader);
     for (int i = 0; i < tr->n_terms; i++) loss_term_free(&tr->terms[i]);
     for (int i = 0; i < tr->n_pools; i++) image_pool_free(&tr->pools[i]);

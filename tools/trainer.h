@@ -34,7 +34,7 @@ typedef struct {
 typedef struct trainer {
     config *cfg;
     const recipe *recipe;
-    void *recipe_state;
+    void *recipe_state; /* malloc'd by the recipe's setup, freed by trainer_close */
     char out_dir[1024];
     tape *t;
     uint64_t seed;
@@ -95,6 +95,8 @@ ganc_status trainer_metric(trainer *tr, const char *name, const tensor *value /*
 ganc_status trainer_update(trainer *tr, tensor *loss, const char *const *nets, int n_nets);
 double trainer_lr(const trainer *tr, const trainer_network *tn);
 double trainer_progress(const trainer *tr);
+/* A batch's A or B images as a (N,3,S,S) tensor of the step. */
+tensor *trainer_batch_tensor(trainer *tr, const batch *b, const real *values, const char *name);
 
 /* For the commands: */
 typedef struct {

@@ -104,6 +104,10 @@ tensor *trainer_loss_terms(trainer *tr, const loss_inputs *in) {
     return total;
 }
 
+tensor *trainer_batch_tensor(trainer *tr, const batch *b, const real *values, const char *name) {
+    return tape_from_host(tr->t, 4, (int[]){b->n, 3, b->side, b->side}, values, name);
+}
+
 double trainer_progress(const trainer *tr) {
     return tr->total_steps > 1 ? (double)tr->step / (double)(tr->total_steps - 1) : 1.0;
 }

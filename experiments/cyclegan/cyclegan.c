@@ -49,10 +49,6 @@ static tensor *run(trainer *tr, const char *name, const tensor *x) {
     return network_forward(trainer_network_named(tr, name), tr->t, x);
 }
 
-static tensor *batch_tensor(trainer *tr, const batch *b, const real *values, const char *name) {
-    return tape_from_host(tr->t, 4, (int[]){b->n, 3, b->side, b->side}, values, name);
-}
-
 /* One discriminator update: real vs pooled (detached) fakes. */
 static ganc_status update_d(trainer *tr, cyclegan_state *s, const char *d_name, const tensor *real_x, tensor *fake,
                             image_pool *pool) {
@@ -71,7 +67,7 @@ static ganc_status update_d(trainer *tr, cyclegan_state *s, const char *d_name, 
 static ganc_status train_step(trainer *tr, const batch *b) {
     cyclegan_state *s = tr->recipe_state;
     tape *t = tr->t;
-    tensor *real_A = batch_tensor(tr, b, b->a, "real_A"), *real_B = batch_tensor(tr, b, b->b, "real_B");
+    tensor *real_A = trainer_batch_tensor(tr, b, b->a, "real_A"), *real_B = trainer_batch_tensor(tr, b, b->b, "real_B");
     tensor *fake_B = run(tr, "G_A", real_A), *rec_A = run(tr, "G_B", fake_B);
     tensor *fake_A = run(tr, "G_B", real_B), *rec_B = run(tr, "G_A", fake_A);
     loss_inputs in = {.t = t, .forward = network_forward, .progress = trainer_progress(tr), .step = tr->step};
@@ -102,7 +98,7 @@ static ganc_status train_step(trainer *tr, const batch *b) {
 }
 
 static ganc_status samples(trainer *tr, const batch *b, tensor **rows, int *n_rows) {
-    tensor *real_A = batch_tensor(tr, b, b->a, "real_A"), *real_B = batch_tensor(tr, b, b->b, "real_B");
+    tensor *real_A = trainer_batch_tensor(tr, b, b->a, "real_A"), *real_B = trainer_batch_tensor(tr, b, b->b, "real_B");
     tensor *fake_B = run(tr, "G_A", real_A), *fake_A = run(tr, "G_B", real_B);
     tensor *out[6] = {real_A, fake_B, run(tr, "G_B", fake_B), real_B, fake_A, run(tr, "G_A", fake_A)};
     for (int i = 0; i < 6; i++) {
@@ -117,11 +113,6 @@ static const char *generator_for(const char *direction) {
     return strcmp(direction, "AtoB") == 0 ? "G_A" : strcmp(direction, "BtoA") == 0 ? "G_B" : NULL;
 }
 
-static void teardown(trainer *tr) {
-    free(tr->recipe_state);
-    tr->recipe_state = NULL;
-}
-
 const recipe recipe_cyclegan = {
     .name = "cyclegan",
     .summary = "unpaired A<->B translation with two generators and two discriminators",
@@ -129,5 +120,4 @@ const recipe recipe_cyclegan = {
     .train_step = train_step,
     .samples = samples,
     .generator_for = generator_for,
-    .teardown = teardown,
 };

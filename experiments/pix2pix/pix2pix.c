@@ -39,15 +39,11 @@ static tensor *judge(trainer *tr, const tensor *a, const tensor *b) {
     return network_forward(trainer_network_named(tr, "D"), tr->t, op_concat(tr->t, 2, pair, 1));
 }
 
-static tensor *batch_tensor(trainer *tr, const batch *b, const real *values, const char *name) {
-    return tape_from_host(tr->t, 4, (int[]){b->n, 3, b->side, b->side}, values, name);
-}
-
 static ganc_status train_step(trainer *tr, const batch *b) {
     pix2pix_state *s = tr->recipe_state;
     tape *t = tr->t;
     if (!b->b) return GANC_ERR(GANC_ERR_ARG, "pix2pix needs paired data: [data] kind = aligned");
-    tensor *real_A = batch_tensor(tr, b, b->a, "real_A"), *real_B = batch_tensor(tr, b, b->b, "real_B");
+    tensor *real_A = trainer_batch_tensor(tr, b, b->a, "real_A"), *real_B = trainer_batch_tensor(tr, b, b->b, "real_B");
     tensor *fake_B = network_forward(trainer_network_named(tr, "G"), t, real_A);
     tensor *loss_d = gan_loss_d(t, s->mode, judge(tr, real_A, real_B), judge(tr, real_A, op_detach(t, fake_B)),
                                 s->real_label);
@@ -72,20 +68,15 @@ static ganc_status train_step(trainer *tr, const batch *b) {
 }
 
 static ganc_status samples(trainer *tr, const batch *b, tensor **rows, int *n_rows) {
-    tensor *real_A = batch_tensor(tr, b, b->a, "real_A");
+    tensor *real_A = trainer_batch_tensor(tr, b, b->a, "real_A");
     rows[0] = real_A;
     rows[1] = network_forward(trainer_network_named(tr, "G"), tr->t, real_A);
-    rows[2] = b->b ? batch_tensor(tr, b, b->b, "real_B") : NULL;
+    rows[2] = b->b ? trainer_batch_tensor(tr, b, b->b, "real_B") : NULL;
     *n_rows = 3;
     return rows[0] && rows[1] && rows[2] ? GANC_OK : ganc_error_status();
 }
 
 static const char *generator_for(const char *direction) { return strcmp(direction, "AtoB") == 0 ? "G" : NULL; }
-
-static void teardown(trainer *tr) {
-    free(tr->recipe_state);
-    tr->recipe_state = NULL;
-}
 
 const recipe recipe_pix2pix = {
     .name = "pix2pix",
@@ -94,5 +85,4 @@ const recipe recipe_pix2pix = {
     .train_step = train_step,
     .samples = samples,
     .generator_for = generator_for,
-    .teardown = teardown,
 };
