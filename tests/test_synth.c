@@ -385,7 +385,7 @@ TEST(synth_bad_arguments_are_reported) {
 
 /* Regression: this face's background clutter has an edge whose x, stepped
  * by its slope, rounded just below 0 and wrote before the coverage row
- * (caught by ASan in `ganc demo`; the sanitizer run of this test catches a relapse). */
+ * (caught by ASan while training on synthetic faces; the sanitizer run of this test catches a relapse). */
 TEST(synth_clutter_edge_on_canvas_side_stays_in_row) {
     synth_renderer *r = synth_renderer_new(48, 48);
     REQUIRE(r);
