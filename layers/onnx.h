@@ -70,9 +70,10 @@ const char *onnx_const_fill(onnx_graph *g, float value, int n);
 /* An int64 1-D initializer (pads, axes, shapes). */
 const char *onnx_const_ints(onnx_graph *g, int n, const int64_t *values);
 
-/* Also makes value v a graph output named `name`, after the main output
- * (U-GAT-IT's CAM logit and heatmap beside the image). */
-ganc_status onnx_add_output(onnx_graph *g, const char *v, const char *name);
+/* Also makes value v, of rank `ndim`, a graph output named `name`, after
+ * the main output (U-GAT-IT's CAM logit and heatmap beside the image). Its
+ * dims are declared unknown: the runtime infers them. */
+ganc_status onnx_add_output(onnx_graph *g, const char *v, const char *name, int ndim);
 /* The network accepts only the input's exact H and W (a Linear on
  * flattened features): a dynamic export keeps them fixed. */
 void onnx_fix_input_size(onnx_graph *g);
@@ -86,7 +87,7 @@ module_run *onnx_run(onnx_graph *g);
 
 /* ---- composites (layers/onnx_ops.c) ---- */
 
-/* ReduceMean, ReduceSumSquare, ...: axes are an attribute before opset 18, an input from 18 on. */
+/* ReduceMean, ReduceSum, ...: the axes as an attribute or, from the opset that made them one, an input. */
 const char *onnx_reduce(onnx_graph *g, const module *m, const char *op, const char *x, int n_axes,
                         const int64_t *axes, bool keepdims);
 /* (x - mean) / sqrt(var + eps) over `axes`, from standard ops; the
@@ -100,7 +101,8 @@ const char *onnx_to_nc11(onnx_graph *g, const module *m, const char *x);
 /* ---- for the exporter (tools/export_onnx.c) ---- */
 
 typedef struct onnx_output {
-    const char *value, *name;
+    const char *name;
+    int ndim;
 } onnx_output;
 
 /* The encoded nodes and initializers: the body of a GraphProto. */

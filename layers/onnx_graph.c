@@ -249,7 +249,7 @@ const char *onnx_const_ints(onnx_graph *g, int n, const int64_t *values) {
     return emit_initializer(g, name, 1, (int64_t[]){n}, ONNX_INT64, raw, 8 * (size_t)n);
 }
 
-ganc_status onnx_add_output(onnx_graph *g, const char *v, const char *name) {
+ganc_status onnx_add_output(onnx_graph *g, const char *v, const char *name, int ndim) {
     if (g->failed || !v) return ganc_error_status() ? ganc_error_status() : GANC_ERR(GANC_ERR_ARG, "ONNX export failed");
     if (g->n_outputs == MAX_OUTPUTS) {
         onnx_error(g, GANC_OK);
@@ -261,7 +261,7 @@ ganc_status onnx_add_output(onnx_graph *g, const char *v, const char *name) {
     }
     const char *out = keep_name(g, name);
     if (!out || !emit_node(g, "Identity", out, 1, &v, out, 0, NULL)) return ganc_error_status();
-    g->outputs[g->n_outputs++] = (onnx_output){.value = out, .name = out};
+    g->outputs[g->n_outputs++] = (onnx_output){.name = out, .ndim = ndim};
     return GANC_OK;
 }
 

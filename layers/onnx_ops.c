@@ -1,11 +1,13 @@
 /* ONNX composites shared by several module mappings: reductions across
  * opsets, normalisation from standard ops, per-sample channel vectors. */
 #include <stdio.h>
+#include <string.h>
 
 #include "layers/onnx.h"
 
-/* Opset 18 moved the axes of the Reduce* ops from an attribute to an input. */
-static const int OPSET_REDUCE_AXES_INPUT = 18;
+/* The opset that moved an op's axes from an attribute to an input: 13
+ * for ReduceSum, 18 for the other Reduce* ops. */
+static int axes_input_opset(const char *op) { return strcmp(op, "ReduceSum") == 0 ? 13 : 18; }
 
 const char *onnx_reduce(onnx_graph *g, const module *m, const char *op, const char *x, int n_axes,
                         const int64_t *axes, bool keepdims) {
@@ -14,7 +16,7 @@ const char *onnx_reduce(onnx_graph *g, const module *m, const char *op, const ch
                                       ONNX_MAX_INTS));
     onnx_attr attrs[2] = {ONNX_INT("keepdims", keepdims), {.name = "axes", .kind = ONNX_ATTR_INTS, .n = n_axes}};
     for (int i = 0; i < n_axes; i++) attrs[1].ints[i] = axes[i];
-    if (onnx_opset(g) >= OPSET_REDUCE_AXES_INPUT)
+    if (onnx_opset(g) >= axes_input_opset(op))
         return onnx_node(g, m, op, ONNX_IN(x, onnx_const_ints(g, n_axes, axes)), 1, attrs);
     return onnx_node(g, m, op, ONNX_IN(x), 2, attrs);
 }

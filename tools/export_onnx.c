@@ -91,7 +91,11 @@ static void put_graph_io(pb_buf *tail, const onnx_graph *g, const onnx_export_op
     /* The main output was added last, after any extra outputs its modules declared; it is listed first. */
     int n = onnx_output_count(g);
     put_value_info(tail, GRAPH_OUTPUT, onnx_output_at(g, n - 1).name, out.ndim, main);
-    for (int i = 0; i < n - 1; i++) put_value_info(tail, GRAPH_OUTPUT, onnx_output_at(g, i).name, -1, NULL);
+    const dim unknown[TENSOR_MAX_DIM] = {{-1, NULL}, {-1, NULL}, {-1, NULL}, {-1, NULL}};
+    for (int i = 0; i < n - 1; i++) {
+        onnx_output extra = onnx_output_at(g, i);
+        put_value_info(tail, GRAPH_OUTPUT, extra.name, extra.ndim, unknown);
+    }
 }
 
 /* Writes the parts to path.tmp, then renames it over path. */
@@ -180,7 +184,7 @@ ganc_status onnx_export_network(network *net, const onnx_export_opts *o, const c
     if (!st && !g) st = ganc_error_status();
     if (!st) {
         const char *y = onnx_module(g, net->root, "input");
-        st = y ? onnx_add_output(g, y, "output") : ganc_error_status();
+        st = y ? onnx_add_output(g, y, "output", out.ndim) : ganc_error_status();
     }
     if (!st) st = write_model(g, net, o, opset, out, path);
     onnx_graph_free(g);

@@ -48,7 +48,8 @@ def main():
         else:
             diff = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))))
             verdict = "ok" if diff <= a.tol else "FAIL"
-            print(f"{verdict} {name}: max|diff| = {diff:.3g} (tolerance {a.tol:g})")
+            print(f"{verdict} {name}: max|diff| = {diff:.3g} (tolerance {a.tol:g}; "
+                  f"max|value| {float(np.max(np.abs(want))):.3g})")
             ok = ok and diff <= a.tol
     return 0 if ok else 1
 
