@@ -37,6 +37,8 @@ struct onnx_graph {
     bool failed, tagged;
 };
 
+static const char *keep_name(onnx_graph *g, const char *name);
+
 onnx_graph *onnx_graph_new(network *net, int opset, module_run *run) {
     onnx_graph *g = calloc(1, sizeof *g);
     if (!g) {
@@ -46,6 +48,10 @@ onnx_graph *onnx_graph_new(network *net, int opset, module_run *run) {
     g->net = net;
     g->opset = opset;
     g->run = run;
+    if (!keep_name(g, "input")) { /* the graph input: no node may take its name */
+        onnx_graph_free(g);
+        return NULL;
+    }
     return g;
 }
 
@@ -250,7 +256,8 @@ const char *onnx_const_ints(onnx_graph *g, int n, const int64_t *values) {
 }
 
 ganc_status onnx_add_output(onnx_graph *g, const char *v, const char *name, int ndim) {
-    if (g->failed || !v) return ganc_error_status() ? ganc_error_status() : GANC_ERR(GANC_ERR_ARG, "ONNX export failed");
+    if (g->failed || !v)
+        return ganc_error_status() ? ganc_error_status() : GANC_ERR(GANC_ERR_ARG, "ONNX export: output %s failed", name);
     if (g->n_outputs == MAX_OUTPUTS) {
         onnx_error(g, GANC_OK);
         return GANC_ERR(GANC_ERR_ARG, "ONNX export: more than %d outputs", MAX_OUTPUTS);
@@ -266,7 +273,8 @@ ganc_status onnx_add_output(onnx_graph *g, const char *v, const char *name, int 
 }
 
 const char *onnx_module(onnx_graph *g, module *m, const char *x) {
-    if (g->failed || !x) return NULL;
+    if (g->failed) return NULL;
+    if (!x) return onnx_error(g, GANC_ERR(GANC_ERR_ARG, "ONNX export: module %s got no input value", m->path));
     char name[MODULE_PATH_MAX + 40];
     if (!m->type->onnx) {
         g->tagged = true;
@@ -277,6 +285,7 @@ const char *onnx_module(onnx_graph *g, module *m, const char *x) {
                                 m->type->forward ? "" : "; it takes several inputs, so its parent maps it"));
     }
     const char *y = m->type->onnx(m, g, x);
+    if (g->failed) y = NULL; /* a hook that went on after an error */
     if (!y && !g->tagged) {
         /* The innermost failing module names itself; its parents keep that message. */
         char msg[512];
