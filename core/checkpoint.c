@@ -53,6 +53,13 @@ static checkpoint_tensor *find(const checkpoint *ck, const char *name) {
 
 const checkpoint_tensor *checkpoint_find(const checkpoint *ck, const char *name) { return find(ck, name); }
 
+ganc_status checkpoint_set_int64(checkpoint *ck, const char *name) {
+    checkpoint_tensor *t = find(ck, name);
+    if (!t) return GANC_ERR(GANC_ERR_ARG, "checkpoint %s has no tensor %s to store as int64", origin_of(ck), name);
+    t->dtype = SAFETENSORS_I64;
+    return GANC_OK;
+}
+
 static char *dup_string(const char *s) {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
@@ -319,7 +326,8 @@ static ganc_status write_atomically(const char *path, const span *parts, int n_p
 
 ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
     size_t payload_bytes = 0;
-    for (size_t i = 0; i < ck->n; i++) payload_bytes += 4 * ck->tensors[i].numel;
+    for (size_t i = 0; i < ck->n; i++)
+        payload_bytes += (ck->tensors[i].dtype == SAFETENSORS_I64 ? 8 : 4) * ck->tensors[i].numel;
     safetensors_header h = {0};
     h.tensors = calloc(ck->n ? ck->n : 1, sizeof *h.tensors);
     h.meta = calloc(ck->n_meta + 2, sizeof *h.meta);
@@ -335,12 +343,13 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
         const checkpoint_tensor *t = &ck->tensors[i];
         safetensors_tensor *st = &h.tensors[i];
         st->name = t->name;
-        st->dtype = SAFETENSORS_F32;
+        st->dtype = t->dtype == SAFETENSORS_I64 ? SAFETENSORS_I64 : SAFETENSORS_F32;
         st->ndim = t->ndim;
         memcpy(st->shape, t->shape, sizeof st->shape);
         st->begin = at;
-        st->end = at + 4 * t->numel;
-        safetensors_encode_f32(t->data, t->numel, payload + at);
+        st->end = at + safetensors_dtype_size(st->dtype) * t->numel;
+        if (st->dtype == SAFETENSORS_I64) safetensors_encode_i64(t->data, t->numel, payload + at);
+        else safetensors_encode_f32(t->data, t->numel, payload + at);
         at = st->end;
     }
     h.n_tensors = ck->n;
@@ -401,6 +410,7 @@ static ganc_status fill_checkpoint(checkpoint *ck, const safetensors_header *h, 
         const safetensors_tensor *t = &h->tensors[i];
         checkpoint_tensor *e = add_entry(ck, t->name, t->ndim, t->shape);
         if (!e) return ganc_error_status();
+        e->dtype = t->dtype;
         safetensors_decode(t->dtype, payload + t->begin, e->numel, e->data);
     }
     for (size_t i = 0; i < h->n_meta; i++) {
