@@ -148,7 +148,12 @@ static void cuda_release(void *ptr) {
     forget(ptr);
 }
 
-extern "C" cuda_memory_stats cuda_memory_stats_get(void) { return stats; }
+extern "C" cuda_memory_stats cuda_memory_stats_get(void) {
+    cuda_memory_stats s = stats;
+    s.device_free = s.device_total = 0;
+    if (cuda_ctx.device >= 0) CUDA_NOTE(cudaMemGetInfo(&s.device_free, &s.device_total));
+    return s;
+}
 
 /* ---- transfers, fill, axpy ---- */
 

@@ -19,11 +19,14 @@
  * there is no driver or GPU, or the GPU fails to initialise. */
 const backend *cuda_backend_get(int index);
 
-/* Device memory taken through ganc (cudaMalloc/cudaFree calls; cuDNN and
- * cuBLAS take nothing else once initialised: their workspaces are ours). */
+/* Device memory taken through ganc (cudaMalloc/cudaFree calls; cuBLAS
+ * takes nothing else once set up: its workspace is ours), and the GPU's
+ * free and total memory as the driver reports them now (which also sees
+ * what libraries allocate behind our back). Zeros before set-up. */
 typedef struct {
     size_t mallocs, frees;
     size_t bytes_in_use, peak_bytes;
+    size_t device_free, device_total;
 } cuda_memory_stats;
 cuda_memory_stats cuda_memory_stats_get(void);
 
