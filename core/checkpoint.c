@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/backend.h"
+
 struct checkpoint {
     char *origin;
     checkpoint_tensor *tensors;
@@ -486,27 +488,60 @@ static ganc_status block_name(char *buf, size_t size, const char *prefix, const 
     return GANC_OK;
 }
 
-ganc_status checkpoint_put_block(checkpoint *ck, const char *prefix, const param_set *ps, const real *block) {
-    char name[256];
-    for (size_t i = 0; i < ps->count; i++) {
-        const param_entry *e = &ps->entries[i];
-        ganc_status st = block_name(name, sizeof name, prefix, e->name);
-        if (!st) st = checkpoint_add(ck, name, e->t->ndim, e->t->shape, block + e->offset);
-        if (st) return st;
-    }
-    return GANC_OK;
+/* A host buffer for a block of a set that lives on a GPU (NULL with an
+ * error on no memory), and the set's backend in *be. */
+static real *host_block(const param_set *ps, const backend **be) {
+    *be = backend_get(ps->dev);
+    if (!*be) return NULL;
+    real *host = malloc((ps->numel ? ps->numel : 1) * sizeof(real));
+    if (!host) GANC_ERR(GANC_ERR_MEMORY, "checkpoint: out of memory for a host copy of %s", ps->name);
+    return host;
 }
 
+ganc_status checkpoint_put_block(checkpoint *ck, const char *prefix, const param_set *ps, const real *block) {
+    char name[256];
+    real *copy = NULL;
+    const backend *be = NULL;
+    ganc_status st = GANC_OK;
+    if (ps->dev.kind != DEVICE_CPU && ps->numel) {
+        if (!(copy = host_block(ps, &be))) return ganc_error_status();
+        be->download(copy, block, ps->numel * sizeof(real));
+        st = be->sync();
+        block = copy;
+    }
+    for (size_t i = 0; !st && i < ps->count; i++) {
+        const param_entry *e = &ps->entries[i];
+        st = block_name(name, sizeof name, prefix, e->name);
+        if (!st) st = checkpoint_add(ck, name, e->t->ndim, e->t->shape, block + e->offset);
+    }
+    free(copy);
+    return st;
+}
+
+/* On a GPU, the block changes only when every tensor was found. */
 ganc_status checkpoint_get_block(checkpoint *ck, const char *prefix, const param_set *ps, real *block) {
     char name[256], owner[96];
     snprintf(owner, sizeof owner, "network %s", ps->name);
-    for (size_t i = 0; i < ps->count; i++) {
-        const param_entry *e = &ps->entries[i];
-        ganc_status st = block_name(name, sizeof name, prefix, e->name);
-        if (!st) st = checkpoint_get(ck, name, e->t->ndim, e->t->shape, block + e->offset, owner);
-        if (st) return st;
+    real *device_block = NULL;
+    const backend *be = NULL;
+    if (ps->dev.kind != DEVICE_CPU && ps->numel) {
+        device_block = block;
+        if (!(block = host_block(ps, &be))) return ganc_error_status();
     }
-    return GANC_OK;
+    ganc_status st = GANC_OK;
+    for (size_t i = 0; !st && i < ps->count; i++) {
+        const param_entry *e = &ps->entries[i];
+        st = block_name(name, sizeof name, prefix, e->name);
+        if (!st) st = checkpoint_get(ck, name, e->t->ndim, e->t->shape, block + e->offset, owner);
+    }
+    if (device_block) {
+        if (!st) {
+            be->upload(device_block, block, ps->numel * sizeof(real));
+            st = be->sync();
+        }
+        free(block);
+    }
+    return st;
 }
 
 ganc_status checkpoint_put_params(checkpoint *ck, const param_set *ps) {

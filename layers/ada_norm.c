@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "core/backend.h"
+#include "core/kernels/elementwise.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/norm.h"
 #include "core/ops/view.h"
@@ -50,8 +52,10 @@ static const char *mix_norms_onnx(onnx_graph *g, const module *m, const char *x,
                      ONNX_NO_ATTRS);
 }
 
+/* In place on the parameter's device (a clamp with the same array in and out). */
 static void clip_unit(tensor *p) {
-    for (size_t i = 0; i < p->numel; i++) p->data[i] = p->data[i] < 0 ? 0 : p->data[i] > 1 ? 1 : p->data[i];
+    const backend *be = backend_get(p->dev);
+    if (be) be->elementwise->unary_forward(UNARY_CLAMP, 0, 1, p->data, p->data, p->numel);
 }
 
 /* Every own parameter of these modules that is clipped is listed before the others. */
