@@ -14,6 +14,7 @@ typedef struct {
 static const command commands[] = {
     {"train", cmd_train, "train an experiment: ganc train experiments/cyclegan/cyclegan.ini"},
     {"translate", cmd_translate, "run a trained generator over images"},
+    {"eval", cmd_eval, "metrics of trained checkpoints on held-out data (table and CSV)"},
     {"info", cmd_info, "describe a checkpoint or safetensors file"},
     {"gradcheck", cmd_gradcheck, "finite-difference gradient checks of every op"},
     {"bench", cmd_bench, "benchmarks (bench ops)"},
