@@ -28,7 +28,7 @@ typedef struct {
     long n_a, n_b, n_paired;
     double color, attr, cycle_a, cycle_b, l1_true, psnr_true; /* sums over images, then means */
     long edges[4];
-    bool has_attr, paired;
+    bool paired;
 } translation_metrics;
 
 /* The host side of the grid: column 0 the inputs, 1..K each checkpoint's
@@ -105,30 +105,41 @@ static ganc_status add_edges(const tensor *x, const tensor *y, const eval_option
 
 static double scalar(const tensor *x) { return (double)x->data[0]; }
 
-/* One batch of A images (and their B partners): every A-side metric. */
-static ganc_status eval_a_batch(trainer *tr, const eval_options *o, const tensor *x, const tensor *partner,
-                                translation_metrics *m, tensor **fake_out) {
+/* The metrics that compare an A image x with its translation `out` (and
+ * the true B image `partner`, or NULL), added to m. */
+static ganc_status add_a_metrics(trainer *tr, const eval_options *o, const tensor *x, const tensor *out,
+                                 const tensor *partner, translation_metrics *m) {
     tape *t = tr->t;
     int n = x->shape[0];
-    network *g_a = trainer_network_named(tr, "G_A"), *g_b = trainer_network_named(tr, "G_B");
     network *e1 = find_network(tr, "E1"), *e2 = find_network(tr, "E2");
-    tensor *fake = g_a ? network_forward(g_a, t, x) : NULL;
-    tensor *rec = g_b ? network_forward(g_b, t, fake) : NULL;
-    tensor *color = loss_color(t, x, fake, 16, 16, LOSS_DIST_L2), *cycle = op_l1(t, rec, x);
-    tensor *attr = e1 && e2 ? loss_attribute(t, network_forward, e1, x, e2, fake, LOSS_DIST_L2) : NULL;
-    tensor *l1 = partner ? op_l1(t, fake, partner) : NULL;
-    if (!color || !cycle || (e1 && e2 && !attr) || (partner && !l1)) return ganc_error_status();
+    tensor *color = loss_color(t, x, out, 16, 16, LOSS_DIST_L2);
+    tensor *attr = e1 && e2 ? loss_attribute(t, network_forward, e1, x, e2, out, LOSS_DIST_L2) : NULL;
+    tensor *l1 = partner ? op_l1(t, out, partner) : NULL;
+    if (!color || (e1 && e2 && !attr) || (partner && !l1)) return ganc_error_status();
+    m->n_a += n;
     m->color += scalar(color) * n;
-    m->cycle_a += scalar(cycle) * n;
     if (attr) m->attr += scalar(attr) * n;
     if (partner) {
-        size_t numel = fake->numel / (size_t)n;
+        size_t numel = out->numel / (size_t)n;
         m->l1_true += scalar(l1) * n;
-        for (int i = 0; i < n; i++) m->psnr_true += eval_psnr(fake->data + i * numel, partner->data + i * numel, numel);
+        for (int i = 0; i < n; i++) m->psnr_true += eval_psnr(out->data + i * numel, partner->data + i * numel, numel);
         m->n_paired += n;
     }
+    return add_edges(x, out, o, m->edges);
+}
+
+/* One batch of A images: G_A's metrics and its cycle error into m; with
+ * `input` the same metrics of the untranslated images (out = x). */
+static ganc_status eval_a_batch(trainer *tr, const eval_options *o, const tensor *x, const tensor *partner,
+                                translation_metrics *m, translation_metrics *input, tensor **fake_out) {
+    network *g_a = trainer_network_named(tr, "G_A"), *g_b = trainer_network_named(tr, "G_B");
+    tensor *fake = g_a ? network_forward(g_a, tr->t, x) : NULL;
+    tensor *cycle = g_b ? op_l1(tr->t, network_forward(g_b, tr->t, fake), x) : NULL;
+    if (!cycle) return ganc_error_status();
+    m->cycle_a += scalar(cycle) * x->shape[0];
     *fake_out = fake;
-    return add_edges(x, fake, o, m->edges);
+    ganc_status st = add_a_metrics(tr, o, x, fake, partner, m);
+    return !st && input ? add_a_metrics(tr, o, x, x, partner, input) : st;
 }
 
 static void keep_for_grid(grid *g, int col, long first, const tensor *x) {
@@ -149,8 +160,8 @@ static ganc_status grid_alloc(grid *g, int side, long n_images) {
 }
 
 /* The A side: a batch at a time, with the partner B image when it has the same name. */
-static ganc_status eval_a(trainer *tr, const eval_options *o, dataset *a, dataset *b, translation_metrics *m, grid *g,
-                          int col) {
+static ganc_status eval_a(trainer *tr, const eval_options *o, dataset *a, dataset *b, translation_metrics *m,
+                          translation_metrics *input, grid *g, int col) {
     int side = dataset_side(a), bs = o->batch;
     size_t numel = (size_t)3 * side * side;
     real *xa = malloc(bs * numel * sizeof(real)), *xb = malloc(bs * numel * sizeof(real));
@@ -159,10 +170,10 @@ static ganc_status eval_a(trainer *tr, const eval_options *o, dataset *a, datase
     ganc_status st = xa && xb && names_a && names_b ? GANC_OK : GANC_ERR(GANC_ERR_MEMORY, "eval: out of memory");
     if (!st) st = sample_init(&sa, a);
     if (!st) st = sample_init(&sb, b);
-    m->n_a = dataset_size(a);
-    m->paired = m->n_a == dataset_size(b);
-    for (long first = 0; !st && first < m->n_a; first += bs) {
-        int n = (int)(m->n_a - first < bs ? m->n_a - first : bs);
+    long n_a = dataset_size(a);
+    m->paired = n_a == dataset_size(b);
+    for (long first = 0; !st && first < n_a; first += bs) {
+        int n = (int)(n_a - first < bs ? n_a - first : bs);
         st = load_batch(a, &sa, first, n, xa, names_a);
         if (!st && m->paired) st = load_batch(b, &sb, first, n, xb, names_b);
         for (int i = 0; !st && m->paired && i < n; i++) m->paired = strcmp(base_name(names_a[i]), base_name(names_b[i])) == 0;
@@ -172,7 +183,7 @@ static ganc_status eval_a(trainer *tr, const eval_options *o, dataset *a, datase
         int shape[4] = {n, 3, side, side};
         tensor *x = tape_from_host(tr->t, 4, shape, xa, "real_A");
         tensor *y = m->paired ? tape_from_host(tr->t, 4, shape, xb, "true_B") : NULL, *fake = NULL;
-        st = x && (y || !m->paired) ? eval_a_batch(tr, o, x, y, m, &fake) : ganc_error_status();
+        st = x && (y || !m->paired) ? eval_a_batch(tr, o, x, y, m, input, &fake) : ganc_error_status();
         tape_no_grad_end(tr->t);
         if (st) break;
         if (col == 1) keep_for_grid(g, 0, first, x);
@@ -214,7 +225,20 @@ static ganc_status eval_b(trainer *tr, const eval_options *o, dataset *b, transl
     return st;
 }
 
-static ganc_status eval_checkpoint(const eval_options *o, int k, translation_metrics *m, grid *g) {
+/* Sums to means; what was not measured becomes NaN ("n/a"). */
+static void finish(translation_metrics *m, bool has_attr, bool has_cycle) {
+    m->color /= (double)m->n_a;
+    m->attr = has_attr ? m->attr / (double)m->n_a : NAN;
+    m->cycle_a = has_cycle ? m->cycle_a / (double)m->n_a : NAN;
+    m->cycle_b = has_cycle ? m->cycle_b / (double)m->n_b : NAN;
+    m->l1_true = m->paired ? m->l1_true / (double)m->n_paired : NAN;
+    m->psnr_true = m->paired ? m->psnr_true / (double)m->n_paired : NAN;
+}
+
+/* Checkpoint k into m; with `input` (the first checkpoint) also the
+ * untranslated images, through that checkpoint's E1 and E2. */
+static ganc_status eval_checkpoint(const eval_options *o, int k, translation_metrics *m, translation_metrics *input,
+                                   grid *g) {
     trainer tr;
     config *cfg_a = NULL, *cfg_b = NULL;
     dataset *a = NULL, *b = NULL;
@@ -229,8 +253,8 @@ static ganc_status eval_checkpoint(const eval_options *o, int k, translation_met
         st = GANC_ERR(GANC_ERR_ARG, "eval --grid: %s works on %dx%d images, %s on %dx%d; one grid needs one size",
                       o->checkpoints[k], dataset_side(a), dataset_side(a), o->checkpoints[0], g->side, g->side);
     eval_run_name(o->checkpoints[k], m->name, sizeof m->name);
-    m->has_attr = !st && find_network(&tr, "E1") && find_network(&tr, "E2");
-    if (!st) st = eval_a(&tr, o, a, b, m, g, k + 1);
+    bool has_attr = !st && find_network(&tr, "E1") && find_network(&tr, "E2");
+    if (!st) st = eval_a(&tr, o, a, b, m, input, g, k + 1);
     if (!st) st = eval_b(&tr, o, b, m);
     dataset_free(a);
     dataset_free(b);
@@ -238,13 +262,12 @@ static ganc_status eval_checkpoint(const eval_options *o, int k, translation_met
     config_free(cfg_b);
     trainer_close(&tr);
     if (st) return st;
-    m->color /= (double)m->n_a;
-    m->attr /= (double)m->n_a;
-    m->cycle_a /= (double)m->n_a;
-    m->cycle_b /= (double)m->n_b;
-    if (m->paired) {
-        m->l1_true /= (double)m->n_paired;
-        m->psnr_true /= (double)m->n_paired;
+    finish(m, has_attr, true);
+    if (input) {
+        snprintf(input->name, sizeof input->name, "input (untranslated)");
+        input->n_b = m->n_b;
+        input->paired = m->paired;
+        finish(input, has_attr, false);
     }
     return GANC_OK;
 }
@@ -264,14 +287,15 @@ static void metric_cells(const translation_metrics *m, char cells[N_COLUMNS][160
     snprintf(cells[1], 160, "%ld", m->n_a);
     cell(cells[2], 160, m->color, 4);
     cell(cells[3], 160, eval_edge_f1(m->edges), 4);
-    cell(cells[4], 160, m->has_attr ? m->attr : NAN, 4);
+    cell(cells[4], 160, m->attr, 4);
     cell(cells[5], 160, m->cycle_a, 4);
     cell(cells[6], 160, m->cycle_b, 4);
-    cell(cells[7], 160, m->paired ? m->l1_true : NAN, 4);
-    cell(cells[8], 160, m->paired ? m->psnr_true : NAN, 2);
+    cell(cells[7], 160, m->l1_true, 4);
+    cell(cells[8], 160, m->psnr_true, 2);
 }
 
-static ganc_status write_results(const eval_options *o, const translation_metrics *ms, FILE *out) {
+/* ms: n_rows rows, the untranslated input first. */
+static ganc_status write_results(const eval_options *o, const translation_metrics *ms, int n_rows, FILE *out) {
     static const char *const heads[N_COLUMNS] = {"run", "images", "colour 16x16 ↓", "edge F1 ↑", "attr ↓",
                                                  "cycle A ↓", "cycle B ↓", "L1 true ↓", "PSNR true (dB) ↑"};
     char cells[N_COLUMNS][160], path[1100];
@@ -285,7 +309,7 @@ static ganc_status write_results(const eval_options *o, const translation_metric
     fprintf(out, "|\n");
     for (int c = 0; c < N_COLUMNS; c++) fprintf(out, "| %s ", c < 1 ? "---" : "---:");
     fprintf(out, "|\n");
-    for (int k = 0; k < o->n_checkpoints; k++) {
+    for (int k = 0; k < n_rows; k++) {
         metric_cells(&ms[k], cells);
         for (int c = 0; c < N_COLUMNS; c++) {
             fprintf(out, "| %s ", cells[c]);
@@ -326,17 +350,18 @@ static ganc_status write_grid(const eval_options *o, grid *g, bool paired) {
 }
 
 ganc_status eval_translation(const eval_options *o, FILE *out) {
-    translation_metrics ms[EVAL_MAX_CHECKPOINTS];
+    /* Row 0: the untranslated inputs, a reference for every column. */
+    translation_metrics ms[EVAL_MAX_CHECKPOINTS + 1];
     memset(ms, 0, sizeof ms);
     grid g = {.n_cols = o->n_checkpoints + 2, .n = o->grid ? o->grid_n : 0};
     ganc_status st = GANC_OK;
-    for (int k = 0; !st && k < o->n_checkpoints; k++) {
-        st = eval_checkpoint(o, k, &ms[k], &g);
-        if (!st) fprintf(stderr, "eval: %s done (%ld + %ld images)\n", o->checkpoints[k], ms[k].n_a, ms[k].n_b);
-    }
     bool paired = true;
-    for (int k = 0; k < o->n_checkpoints; k++) paired &= ms[k].paired;
-    if (!st) st = write_results(o, ms, out);
+    for (int k = 0; !st && k < o->n_checkpoints; k++) {
+        st = eval_checkpoint(o, k, &ms[k + 1], k == 0 ? &ms[0] : NULL, &g);
+        paired &= ms[k + 1].paired;
+        if (!st) fprintf(stderr, "eval: %s done (%ld + %ld images)\n", o->checkpoints[k], ms[k + 1].n_a, ms[k + 1].n_b);
+    }
+    if (!st) st = write_results(o, ms, o->n_checkpoints + 1, out);
     if (!st && g.n) st = write_grid(o, &g, paired);
     for (int c = 0; c < g.n_cols; c++) free(g.cols[c]);
     return st;
