@@ -33,7 +33,7 @@ done
 variants=(plain:color,edge,attr color:edge,attr edge:color,attr attr:color,edge all:)
 checkpoints=()
 for v in "${variants[@]}"; do
-    name=${v%%:*} off=${v#*:} run="$out/${v%%:*}"
+    name=${v%%:*} off=${v#*:} run="$out/$name"
     sets=()
     for term in ${off//,/ }; do sets+=(--set "loss.$term.weight=0"); done
     done_run "$run" || "$ganc" train "$exp/cartoon_head_small.ini" --set data.root="$data" --set train.out="$run" \
