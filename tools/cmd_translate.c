@@ -96,7 +96,9 @@ int cmd_translate(int argc, char **argv) {
     ganc_status st = trainer_open_checkpoint(&tr, ckpt);
     const char *g_name = st ? NULL : tr.recipe->generator_for(direction);
     network *g = g_name ? trainer_network_named(&tr, g_name) : NULL;
-    if (!st && !g_name)
+    if (!st && !g_name && !tr.recipe->generator_for("AtoB"))
+        st = GANC_ERR(GANC_ERR_ARG, "translate: recipe %s has no generator to run", tr.recipe->name);
+    else if (!st && !g_name)
         st = GANC_ERR(GANC_ERR_ARG, "translate: --direction %s is not available for recipe %s (AtoB%s)", direction,
                       tr.recipe->name, tr.recipe->generator_for("BtoA") ? " or BtoA" : " only");
     long crop = 0;

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"translate", cmd_translate, "run a trained generator over images"},
     {"info", cmd_info, "describe a checkpoint, safetensors file or ONNX model"},
     {"export", cmd_export, "export a trained network to ONNX or safetensors"},
+    {"eval", cmd_eval, "metrics of trained checkpoints on held-out data (table and CSV)"},
     {"gradcheck", cmd_gradcheck, "finite-difference gradient checks of every op"},
     {"bench", cmd_bench, "benchmarks (bench ops)"},
     {"device", cmd_device, "show which device --device would pick"},
