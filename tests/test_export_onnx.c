@@ -75,8 +75,9 @@ TEST(export_onnx_patchgan_spectral_norm_matches_onnxruntime) {
 /* Flatten + Gemm: a dynamic export keeps H and W (image_size) fixed. */
 TEST(export_onnx_classifier_matches_onnxruntime) {
     onnx_export_opts o = {.input_shape = {1, 3, 32, 32}, .dynamic = true};
-    check_config_net(tc, "[G]\narch = classifier\nwidth = 8\ndepth = 3\noutputs = 5\nimage_size = 32\nnorm = instance\n",
-                     o, (int[]){3, 3, 32, 32}, 0);
+    check_config_net(tc,
+                     "[G]\narch = classifier\nwidth = 8\ndepth = 3\noutputs = 5\nimage_size = 32\nnorm = instance\n", o,
+                     (int[]){3, 3, 32, 32}, 0);
 }
 
 /* ---- a U-GAT-IT-like network built by hand ---- */
