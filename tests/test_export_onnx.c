@@ -1,7 +1,8 @@
 /* ONNX export against onnxruntime: every architecture ganc trains, and a
  * small U-GAT-IT-like network built here by hand (encoder with ILN, an
- * hourglass, CAM logit and heatmap outputs, adaLIN and Soft-AdaLIN, every
- * other layer type of layers/layers.h), exported and run by
+ * hourglass, CAM logit and heatmap outputs, adaLIN and Soft-AdaLIN, and
+ * every other layer of layers/layers.h but ConvTranspose2d, which the
+ * generators have), exported and run by
  * onnxruntime on the same inputs as ganc, max |diff| <= 1e-4, after
  * onnx.checker accepts the file. Without onnxruntime these tests SKIP;
  * the error tests and the reader tests (test_export_files.c) run anyway. */
