@@ -11,7 +11,8 @@
 #define NPY_MAX_DIM 8
 
 ganc_status npy_write_f32(const char *path, int ndim, const int *shape, const real *values) {
-    if (ndim < 1 || ndim > NPY_MAX_DIM) return GANC_ERR(GANC_ERR_ARG, "npy %s: %d dimensions; 1 to %d fit", path, ndim, NPY_MAX_DIM);
+    if (ndim < 1 || ndim > NPY_MAX_DIM)
+        return GANC_ERR(GANC_ERR_ARG, "npy %s: %d dimensions; 1 to %d fit", path, ndim, NPY_MAX_DIM);
     /* The header: magic, version 1.0, a little-endian uint16 length, then a
      * Python dict literal padded with spaces and a newline so that the data
      * starts at a multiple of 64 bytes. */

@@ -84,8 +84,6 @@ void pb_bytes_field(pb_buf *b, int field, const void *data, size_t n) {
 
 void pb_string_field(pb_buf *b, int field, const char *s) { pb_bytes_field(b, field, s, strlen(s)); }
 
-void pb_raw(pb_buf *b, const void *data, size_t n) { put(b, data, n); }
-
 ganc_status pb_check(const pb_buf *b, const char *what) {
     if (b->failed) return GANC_ERR(GANC_ERR_MEMORY, "%s: out of memory encoding a protobuf message", what);
     return GANC_OK;

@@ -43,8 +43,6 @@ void pb_double_field(pb_buf *b, int field, double v);  /* fixed64, little-endian
 void pb_float_field(pb_buf *b, int field, float v);    /* fixed32, little-endian */
 void pb_bytes_field(pb_buf *b, int field, const void *data, size_t n);
 void pb_string_field(pb_buf *b, int field, const char *s);
-/* Appends bytes as they are: fields encoded elsewhere. */
-void pb_raw(pb_buf *b, const void *data, size_t n);
 
 /* GANC_OK, or GANC_ERR_MEMORY naming `what` when an append failed. */
 ganc_status pb_check(const pb_buf *b, const char *what);

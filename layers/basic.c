@@ -208,7 +208,8 @@ static tensor *avg_pool_forward(module *m, module_run *run, const tensor *x) {
 
 static const char *avg_pool_onnx(module *m, onnx_graph *g, const char *x) {
     int64_t k = ((pool_module *)m)->kernel;
-    return onnx_node(g, m, "AveragePool", ONNX_IN(x), ONNX_ATTRS(ONNX_INTS("kernel_shape", k, k), ONNX_INTS("strides", k, k)));
+    return onnx_node(g, m, "AveragePool", ONNX_IN(x),
+                     ONNX_ATTRS(ONNX_INTS("kernel_shape", k, k), ONNX_INTS("strides", k, k)));
 }
 
 static const module_type avg_pool_type = {.name = "AvgPool2d", .forward = avg_pool_forward, .onnx = avg_pool_onnx};

@@ -56,7 +56,8 @@ static const char *conv_block_onnx(module *m, onnx_graph *g, const char *x) {
     return onnx_node(g, m, "Add", ONNX_IN(residual, out), ONNX_NO_ATTRS);
 }
 
-static const module_type conv_block_type = {.name = "ConvBlock", .forward = conv_block_forward, .onnx = conv_block_onnx};
+static const module_type conv_block_type = {
+    .name = "ConvBlock", .forward = conv_block_forward, .onnx = conv_block_onnx};
 
 static module *conv_block_new(network *net, const char *path, int dim_in, int dim_out) {
     conv_block_module *b = (conv_block_module *)module_alloc(net, &conv_block_type, path, sizeof *b);

@@ -166,7 +166,8 @@ static const char *sequential_onnx(module *m, onnx_graph *g, const char *x) {
     return x;
 }
 
-static const module_type sequential_type = {.name = "Sequential", .forward = sequential_forward, .onnx = sequential_onnx};
+static const module_type sequential_type = {
+    .name = "Sequential", .forward = sequential_forward, .onnx = sequential_onnx};
 
 module *sequential_new(network *net, const char *path) {
     return module_alloc(net, &sequential_type, path, sizeof(module));

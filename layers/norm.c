@@ -143,7 +143,8 @@ static const char *layer_norm_onnx(module *m, onnx_graph *g, const char *x) {
     return onnx_node(g, m, "Add", ONNX_IN(y, onnx_param(g, m, "bias", m->bias)), ONNX_NO_ATTRS);
 }
 
-static const module_type layer_norm_type = {.name = "LayerNorm", .forward = layer_norm_forward, .onnx = layer_norm_onnx};
+static const module_type layer_norm_type = {
+    .name = "LayerNorm", .forward = layer_norm_forward, .onnx = layer_norm_onnx};
 
 module *layer_norm_new(network *net, const char *path, int ndim, const int *shape, bool affine) {
     if (!path) return NULL;

@@ -110,7 +110,5 @@ const void *onnx_graph_body(const onnx_graph *g, size_t *len);
 int onnx_output_count(const onnx_graph *g);
 onnx_output onnx_output_at(const onnx_graph *g, int i);
 bool onnx_input_size_fixed(const onnx_graph *g);
-size_t onnx_node_count(const onnx_graph *g);
-size_t onnx_initializer_count(const onnx_graph *g);
 
 #endif

@@ -30,7 +30,6 @@ struct onnx_graph {
     pb_buf scratch2; /* an AttributeProto inside it */
     char **names;    /* every value and initializer name given out */
     size_t n_names, cap_names;
-    size_t n_nodes, n_initializers;
     onnx_output outputs[MAX_OUTPUTS];
     int n_outputs;
     bool fixed_input_size;
@@ -69,8 +68,6 @@ int onnx_opset(const onnx_graph *g) { return g->opset; }
 module_run *onnx_run(onnx_graph *g) { return g->run; }
 void onnx_fix_input_size(onnx_graph *g) { g->fixed_input_size = true; }
 bool onnx_input_size_fixed(const onnx_graph *g) { return g->fixed_input_size; }
-size_t onnx_node_count(const onnx_graph *g) { return g->n_nodes; }
-size_t onnx_initializer_count(const onnx_graph *g) { return g->n_initializers; }
 int onnx_output_count(const onnx_graph *g) { return g->n_outputs; }
 onnx_output onnx_output_at(const onnx_graph *g, int i) { return g->outputs[i]; }
 
@@ -156,7 +153,6 @@ static const char *emit_node(onnx_graph *g, const char *op, const char *name, in
     if (pb_check(&g->scratch, "ONNX export")) return onnx_error(g, GANC_ERR_MEMORY);
     pb_bytes_field(&g->body, GRAPH_NODE, g->scratch.data, g->scratch.len);
     if (pb_check(&g->body, "ONNX export")) return onnx_error(g, GANC_ERR_MEMORY);
-    g->n_nodes++;
     return out;
 }
 
@@ -180,7 +176,6 @@ static const char *emit_initializer(onnx_graph *g, const char *name, int ndim, c
     if (pb_check(&g->scratch, "ONNX export")) return onnx_error(g, GANC_ERR_MEMORY);
     pb_bytes_field(&g->body, GRAPH_INITIALIZER, g->scratch.data, g->scratch.len);
     if (pb_check(&g->body, "ONNX export")) return onnx_error(g, GANC_ERR_MEMORY);
-    g->n_initializers++;
     return kept;
 }
 

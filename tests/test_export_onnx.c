@@ -1,7 +1,8 @@
 /* ONNX export against onnxruntime: every architecture ganc trains, and a
  * small U-GAT-IT-like network built here by hand (encoder with ILN, an
- * hourglass, CAM logit and heatmap outputs, adaLIN and Soft-AdaLIN, a
- * decoder with every resampling and padding layer), exported and run by
+ * hourglass, CAM logit and heatmap outputs, adaLIN and Soft-AdaLIN, and
+ * every other layer of layers/layers.h but ConvTranspose2d, which the
+ * generators have), exported and run by
  * onnxruntime on the same inputs as ganc, max |diff| <= 1e-4, after
  * onnx.checker accepts the file. Without onnxruntime these tests SKIP;
  * the error tests and the reader tests (test_export_files.c) run anyway. */
@@ -75,8 +76,9 @@ TEST(export_onnx_patchgan_spectral_norm_matches_onnxruntime) {
 /* Flatten + Gemm: a dynamic export keeps H and W (image_size) fixed. */
 TEST(export_onnx_classifier_matches_onnxruntime) {
     onnx_export_opts o = {.input_shape = {1, 3, 32, 32}, .dynamic = true};
-    check_config_net(tc, "[G]\narch = classifier\nwidth = 8\ndepth = 3\noutputs = 5\nimage_size = 32\nnorm = instance\n",
-                     o, (int[]){3, 3, 32, 32}, 0);
+    check_config_net(tc,
+                     "[G]\narch = classifier\nwidth = 8\ndepth = 3\noutputs = 5\nimage_size = 32\nnorm = instance\n", o,
+                     (int[]){3, 3, 32, 32}, 0);
 }
 
 /* ---- a U-GAT-IT-like network built by hand ---- */
@@ -104,7 +106,7 @@ static tensor *mini_forward(module *m, module_run *run, const tensor *x) {
     tensor *w = op_reshape(t, c[GAP_FC]->weight, 4, (int[]){1, MINI_C, 1, 1});
     h = module_forward(c[RELU], run, module_forward(c[CONV1X1], run, op_mul(t, h, w)));
     r->heatmap = op_sum(t, h, 1u << 1, true);
-    tensor *style = module_forward(c[FC], run, pooled(t, h));
+    tensor *style = module_forward(c[FC], run, h);
     h = adalin_forward(c[ADA], run, h, module_forward(c[GAMMA], run, style), module_forward(c[BETA], run, style));
     h = soft_adalin_forward(c[SOFT], run, h, pooled(t, h), style);
     return module_forward(c[DEC], run, h);
@@ -122,7 +124,7 @@ static const char *mini_onnx(module *m, onnx_graph *g, const char *x) {
     const char *w = onnx_to_nc11(g, m, onnx_param(g, c[GAP_FC], "weight", c[GAP_FC]->weight));
     h = onnx_module(g, c[RELU], onnx_module(g, c[CONV1X1], onnx_node(g, m, "Mul", ONNX_IN(h, w), ONNX_NO_ATTRS)));
     const char *heatmap = onnx_reduce(g, m, "ReduceSum", h, 1, (int64_t[]){1}, true);
-    const char *style = onnx_module(g, c[FC], pooled_onnx(g, m, h));
+    const char *style = onnx_module(g, c[FC], h);
     h = adalin_onnx(c[ADA], g, h, onnx_module(g, c[GAMMA], style), onnx_module(g, c[BETA], style));
     h = soft_adalin_onnx(c[SOFT], g, h, pooled_onnx(g, m, h), style);
     const char *image = onnx_module(g, c[DEC], h);
@@ -152,12 +154,15 @@ static module *fill_encoder(network *net, module *s) {
                                                                .kernel = 3, .stride = 2, .padding = 1}));
     if (!st) st = add(s, iln_new(net, NEXT(s), MINI_C));
     if (!st) st = add(s, relu_new(net, NEXT(s)));
+    if (!st) st = add(s, layer_norm_new(net, NEXT(s), 3, (int[]){MINI_C, 32, 32}, false));
     return st ? (module_free(s), NULL) : s;
 }
 
+/* AdaptiveAvgPool2d(1), Flatten, then Linear + ReLU twice. */
 static module *fill_mlp(network *net, module *s) {
     char p[MODULE_PATH_MAX];
-    ganc_status st = GANC_OK;
+    ganc_status st = add(s, global_avg_pool_new(net, NEXT(s)));
+    if (!st) st = add(s, flatten_new(net, NEXT(s)));
     for (int i = 0; !st && i < 2; i++) {
         st = add(s, linear_new(net, NEXT(s), MINI_C, MINI_C, true, false));
         if (!st) st = add(s, relu_new(net, NEXT(s)));
@@ -165,13 +170,14 @@ static module *fill_mlp(network *net, module *s) {
     return st ? (module_free(s), NULL) : s;
 }
 
-/* 32x32 in, 64x64x3 out; LayerNorm over (C,64,64). */
+/* 32x32 in, 64x64x3 out; BatchNorm without affine, LayerNorm over (C,64,64). */
 static module *fill_decoder(network *net, module *s) {
     char p[MODULE_PATH_MAX];
     ganc_status st = add(s, upsample_new(net, NEXT(s), 2, false, false));
     if (!st) st = add(s, pad_new(net, NEXT(s), 1, PAD_ZERO));
     if (!st) st = add(s, conv2d_new(net, NEXT(s), (conv_opts){.in_channels = MINI_C, .out_channels = MINI_C,
                                                                .kernel = 3, .bias = true}));
+    if (!st) st = add(s, batch_norm_new(net, NEXT(s), MINI_C, false));
     if (!st) st = add(s, layer_norm_new(net, NEXT(s), 3, (int[]){MINI_C, 64, 64}, true));
     if (!st) st = add(s, sigmoid_new(net, NEXT(s)));
     if (!st) st = add(s, upsample_new(net, NEXT(s), 2, true, true));

@@ -331,7 +331,8 @@ void onnx_info_print(const onnx_info *info, FILE *out, bool show_config) {
     if (info->producer[0]) fprintf(out, "  producer = %s %s\n", info->producer, info->producer_version);
     if (info->graph_name[0]) fprintf(out, "  graph = %s\n", info->graph_name);
     for (int i = 0; i < info->n_meta; i++)
-        if (strcmp(info->meta_keys[i], "config") != 0) fprintf(out, "  %s = %s\n", info->meta_keys[i], info->meta_values[i]);
+        if (strcmp(info->meta_keys[i], "config") != 0)
+            fprintf(out, "  %s = %s\n", info->meta_keys[i], info->meta_values[i]);
     print_values(out, "inputs", info->inputs, info->n_inputs);
     print_values(out, "outputs", info->outputs, info->n_outputs);
     fprintf(out, "nodes: %zu\n", info->n_nodes);
