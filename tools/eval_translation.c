@@ -129,9 +129,10 @@ static ganc_status add_a_metrics(trainer *tr, const eval_options *o, const tenso
 }
 
 /* One batch of A images: G_A's metrics and its cycle error into m; with
- * `input` the same metrics of the untranslated images (out = x). */
+ * `refs` the same metrics of two references: refs[0] the untranslated
+ * images (out = x), refs[1] the true B images (out = partner). */
 static ganc_status eval_a_batch(trainer *tr, const eval_options *o, const tensor *x, const tensor *partner,
-                                translation_metrics *m, translation_metrics *input, tensor **fake_out) {
+                                translation_metrics *m, translation_metrics *refs, tensor **fake_out) {
     network *g_a = trainer_network_named(tr, "G_A"), *g_b = trainer_network_named(tr, "G_B");
     tensor *fake = g_a ? network_forward(g_a, tr->t, x) : NULL;
     tensor *cycle = g_b ? op_l1(tr->t, network_forward(g_b, tr->t, fake), x) : NULL;
@@ -139,7 +140,9 @@ static ganc_status eval_a_batch(trainer *tr, const eval_options *o, const tensor
     m->cycle_a += scalar(cycle) * x->shape[0];
     *fake_out = fake;
     ganc_status st = add_a_metrics(tr, o, x, fake, partner, m);
-    return !st && input ? add_a_metrics(tr, o, x, x, partner, input) : st;
+    if (!st && refs) st = add_a_metrics(tr, o, x, x, partner, &refs[0]);
+    if (!st && refs && partner) st = add_a_metrics(tr, o, x, partner, partner, &refs[1]);
+    return st;
 }
 
 static void keep_for_grid(grid *g, int col, long first, const tensor *x) {
@@ -161,7 +164,7 @@ static ganc_status grid_alloc(grid *g, int side, long n_images) {
 
 /* The A side: a batch at a time, with the partner B image when it has the same name. */
 static ganc_status eval_a(trainer *tr, const eval_options *o, dataset *a, dataset *b, translation_metrics *m,
-                          translation_metrics *input, grid *g, int col) {
+                          translation_metrics *refs, grid *g, int col) {
     int side = dataset_side(a), bs = o->batch;
     size_t numel = (size_t)3 * side * side;
     real *xa = malloc(bs * numel * sizeof(real)), *xb = malloc(bs * numel * sizeof(real));
@@ -183,7 +186,7 @@ static ganc_status eval_a(trainer *tr, const eval_options *o, dataset *a, datase
         int shape[4] = {n, 3, side, side};
         tensor *x = tape_from_host(tr->t, 4, shape, xa, "real_A");
         tensor *y = m->paired ? tape_from_host(tr->t, 4, shape, xb, "true_B") : NULL, *fake = NULL;
-        st = x && (y || !m->paired) ? eval_a_batch(tr, o, x, y, m, input, &fake) : ganc_error_status();
+        st = x && (y || !m->paired) ? eval_a_batch(tr, o, x, y, m, refs, &fake) : ganc_error_status();
         tape_no_grad_end(tr->t);
         if (st) break;
         if (col == 1) keep_for_grid(g, 0, first, x);
@@ -235,9 +238,9 @@ static void finish(translation_metrics *m, bool has_attr, bool has_cycle) {
     m->psnr_true = m->paired ? m->psnr_true / (double)m->n_paired : NAN;
 }
 
-/* Checkpoint k into m; with `input` (the first checkpoint) also the
- * untranslated images, through that checkpoint's E1 and E2. */
-static ganc_status eval_checkpoint(const eval_options *o, int k, translation_metrics *m, translation_metrics *input,
+/* Checkpoint k into m; with `refs` (the first checkpoint) also the two
+ * reference rows (eval_a_batch), through that checkpoint's E1 and E2. */
+static ganc_status eval_checkpoint(const eval_options *o, int k, translation_metrics *m, translation_metrics *refs,
                                    grid *g) {
     trainer tr;
     config *cfg_a = NULL, *cfg_b = NULL;
@@ -254,7 +257,7 @@ static ganc_status eval_checkpoint(const eval_options *o, int k, translation_met
                       o->checkpoints[k], dataset_side(a), dataset_side(a), o->checkpoints[0], g->side, g->side);
     eval_run_name(o->checkpoints[k], m->name, sizeof m->name);
     bool has_attr = !st && find_network(&tr, "E1") && find_network(&tr, "E2");
-    if (!st) st = eval_a(&tr, o, a, b, m, input, g, k + 1);
+    if (!st) st = eval_a(&tr, o, a, b, m, refs, g, k + 1);
     if (!st) st = eval_b(&tr, o, b, m);
     dataset_free(a);
     dataset_free(b);
@@ -263,11 +266,12 @@ static ganc_status eval_checkpoint(const eval_options *o, int k, translation_met
     trainer_close(&tr);
     if (st) return st;
     finish(m, has_attr, true);
-    if (input) {
-        snprintf(input->name, sizeof input->name, "input (untranslated)");
-        input->n_b = m->n_b;
-        input->paired = m->paired;
-        finish(input, has_attr, false);
+    static const char *const ref_names[2] = {"input (untranslated)", "true cartoon (B)"};
+    for (int i = 0; refs && i < 2; i++) {
+        snprintf(refs[i].name, sizeof refs[i].name, "%s", ref_names[i]);
+        refs[i].n_b = m->n_b;
+        refs[i].paired = m->paired;
+        finish(&refs[i], has_attr, false);
     }
     return GANC_OK;
 }
@@ -294,7 +298,7 @@ static void metric_cells(const translation_metrics *m, char cells[N_COLUMNS][160
     cell(cells[8], 160, m->psnr_true, 2);
 }
 
-/* ms: n_rows rows, the untranslated input first. */
+/* ms: n_rows rows, the references first. */
 static ganc_status write_results(const eval_options *o, const translation_metrics *ms, int n_rows, FILE *out) {
     static const char *const heads[N_COLUMNS] = {"run", "images", "colour 16x16 ↓", "edge F1 ↑", "attr ↓",
                                                  "cycle A ↓", "cycle B ↓", "L1 true ↓", "PSNR true (dB) ↑"};
@@ -350,18 +354,20 @@ static ganc_status write_grid(const eval_options *o, grid *g, bool paired) {
 }
 
 ganc_status eval_translation(const eval_options *o, FILE *out) {
-    /* Row 0: the untranslated inputs, a reference for every column. */
-    translation_metrics ms[EVAL_MAX_CHECKPOINTS + 1];
+    /* Rows 0 and 1: the untranslated inputs and the true B images, references for every column. */
+    translation_metrics ms[EVAL_MAX_CHECKPOINTS + 2];
     memset(ms, 0, sizeof ms);
     grid g = {.n_cols = o->n_checkpoints + 2, .n = o->grid ? o->grid_n : 0};
     ganc_status st = GANC_OK;
     bool paired = true;
     for (int k = 0; !st && k < o->n_checkpoints; k++) {
-        st = eval_checkpoint(o, k, &ms[k + 1], k == 0 ? &ms[0] : NULL, &g);
-        paired &= ms[k + 1].paired;
-        if (!st) fprintf(stderr, "eval: %s done (%ld + %ld images)\n", o->checkpoints[k], ms[k + 1].n_a, ms[k + 1].n_b);
+        st = eval_checkpoint(o, k, &ms[k + 2], k == 0 ? ms : NULL, &g);
+        paired &= ms[k + 2].paired;
+        if (!st) fprintf(stderr, "eval: %s done (%ld + %ld images)\n", o->checkpoints[k], ms[k + 2].n_a, ms[k + 2].n_b);
     }
-    if (!st) st = write_results(o, ms, o->n_checkpoints + 1, out);
+    /* Without true B images their row goes. */
+    if (!paired) memmove(&ms[1], &ms[2], (size_t)o->n_checkpoints * sizeof ms[0]);
+    if (!st) st = write_results(o, ms, o->n_checkpoints + (paired ? 2 : 1), out);
     if (!st && g.n) st = write_grid(o, &g, paired);
     for (int c = 0; c < g.n_cols; c++) free(g.cols[c]);
     return st;

@@ -66,7 +66,7 @@ expect_ok eval_cartoon_head "$GANC" eval --checkpoint "$work/untrained/checkpoin
     --checkpoint "$work/trained/checkpoints/latest.safetensors" --data "$work/faces" --csv "$work/eval.csv" \
     --grid "$work/grid.png"
 col() { awk -F, -v r="$1" -v k="$2" 'NR==1 {for (i = 1; i <= NF; i++) if ($i == k) c = i} $1 == r {print $c}' "$work/eval.csv"; }
-if [ "$(wc -l <"$work/eval.csv")" -eq 4 ] && [ "$(head -n 1 "$work/eval.csv")" = \
+if [ "$(wc -l <"$work/eval.csv")" -eq 5 ] && [ "$(head -n 1 "$work/eval.csv")" = \
      "run,images,colour16,edge_f1,attr,cycle_A,cycle_B,l1_true,psnr_true" ]; then
     echo "PASS eval_csv_rows"
 else
@@ -82,6 +82,9 @@ done
 input="input (untranslated)"
 check eval_input_row "c == 0 && f == 1 && a > 0 && l > 0" c="$(col "$input" colour16)" f="$(col "$input" edge_f1)" \
     a="$(col "$input" attr)" l="$(col "$input" l1_true)"
+truth="true cartoon (B)"
+check eval_true_cartoon_row "c > 0 && f > 0 && f < 1 && a > 0 && l == 0 && p == 100" c="$(col "$truth" colour16)" \
+    f="$(col "$truth" edge_f1)" a="$(col "$truth" attr)" l="$(col "$truth" l1_true)" p="$(col "$truth" psnr_true)"
 # Trained against untrained (measured: colour 0.55 -> 0.45, F1 0 -> 0.55, attr 1.63 -> 0.89,
 # cycle A 0.32 -> 0.19, cycle B 0.60 -> 0.28, L1 0.59 -> 0.42, PSNR 9.2 -> 12.0 dB).
 for k in colour16:0.9 attr:0.8 cycle_A:0.8 cycle_B:0.8 l1_true:0.9; do
@@ -92,6 +95,19 @@ check eval_psnr_improves "t >= u + 1" u="$(col untrained psnr_true)" t="$(col tr
 # The grid: input | untrained | trained | true cartoon, 8 rows of 24x24 enlarged 4x, 2-pixel gaps.
 size=$(od -An -tu1 -j16 -N8 "$work/grid.png" | awk '{print ($3 * 256 + $4) "x" ($7 * 256 + $8)}')
 if [ "$size" = "390x782" ]; then echo "PASS eval_grid_png ($size)"; else echo "FAIL eval_grid_png: $size, expected 390x782"; fi
+
+# Held-out A and B of other names (unpaired real data): no true cartoons, L1/PSNR n/a.
+mkdir -p "$work/unpaired/testA" "$work/unpaired/testB"
+cp "$work/faces/testA/"*.png "$work/unpaired/testA/"
+for f in "$work/faces/testB/"*.png; do cp "$f" "$work/unpaired/testB/cartoon_${f##*/}"; done
+out=$("$GANC" eval --checkpoint "$work/trained/checkpoints/latest.safetensors" --data "$work/unpaired" \
+      --csv "$work/unpaired.csv" 2>&1)
+if grep -q 'names differ' <<<"$out" && [ "$(wc -l <"$work/unpaired.csv")" -eq 3 ] &&
+   [ "$(awk -F, '$1 == "trained" {print $8 "," $9}' "$work/unpaired.csv")" = "n/a,n/a" ]; then
+    echo "PASS eval_unpaired_data"
+else
+    echo "FAIL eval_unpaired_data: ${out: -300}"
+fi
 
 # ---- bad arguments ----
 ck="$work/trained/checkpoints/latest.safetensors"
