@@ -231,6 +231,34 @@ TEST(cuda_libraries_load_without_a_gpu) {
     }
 }
 
+TEST(moving_to_a_missing_gpu_leaves_everything_on_the_cpu) {
+    char why[256];
+    if (cuda_device_count(why, sizeof why) > 0) SKIP("a GPU is present; this covers machines without one");
+    param_set ps;
+    params_init(&ps, "G");
+    tensor *w = params_add(&ps, "G.w", 1, (int[]){4});
+    REQUIRE(w);
+    w->data[2] = 5;
+    adam opt;
+    REQUIRE(adam_init(&opt, &ps, adam_defaults()) == GANC_OK);
+    CHECK(params_to_device(&ps, CUDA0) == GANC_ERR_DEVICE);
+    CHECK(strstr(ganc_error_message(), "unavailable") != NULL);
+    CHECK(adam_to_device(&opt, CUDA0) == GANC_ERR_DEVICE);
+    CHECK(ps.dev.kind == DEVICE_CPU && w->dev.kind == DEVICE_CPU && opt.dev.kind == DEVICE_CPU);
+    CHECK(w->data == ps.data && w->data[2] == 5);
+    /* Still a working CPU set. */
+    w->grad[2] = 1;
+    CHECK(adam_step(&opt, &ps) == GANC_OK && w->data[2] < 5);
+    /* An optimizer whose moments sit elsewhere than its parameters is refused by name. */
+    opt.dev = CUDA0;
+    CHECK(adam_step(&opt, &ps) == GANC_ERR_DEVICE);
+    opt.dev = device_cpu();
+    CHECK(strstr(ganc_error_message(), "moments on cuda:0, parameters on cpu") != NULL);
+    CHECK(params_add(&ps, "G.v", 1, (int[]){2}) != NULL);
+    adam_free(&opt);
+    params_free(&ps);
+}
+
 /* ---- the GPU ---- */
 
 TEST(cuda_memory_transfers_fill_axpy) {

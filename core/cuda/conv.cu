@@ -17,6 +17,10 @@ extern "C" {
 }
 
 #define N_PASSES 3
+/* Algorithms wanting more workspace than this are passed over: the
+ * workspace is shared by the step's convolutions but still has to fit
+ * beside the activations. */
+#define WORKSPACE_CAP ((size_t)1 << 30)
 
 typedef struct {
     conv_geom g;
@@ -96,7 +100,8 @@ template <class Perf>
 static int pick(const Perf *perf, int returned) {
     int fallback = -1;
     for (int i = 0; i < returned; i++) {
-        if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed(perf[i].mathType)) continue;
+        if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed(perf[i].mathType) || perf[i].memory > WORKSPACE_CAP)
+            continue;
         if (perf[i].determinism == CUDNN_DETERMINISTIC) return i;
         if (fallback < 0) fallback = i;
     }

@@ -280,6 +280,8 @@ static void drop_context(void) {
 }
 
 extern "C" const backend *cuda_backend_get(int index) {
+    /* The common case first: parameter and optimizer code asks on every step. */
+    if (cuda_ctx.device == index && index >= 0) return &cuda_backend;
     char why[256];
     int count = cuda_device_count(why, sizeof why);
     if (count == 0) {
@@ -290,7 +292,6 @@ extern "C" const backend *cuda_backend_get(int index) {
         GANC_ERR(GANC_ERR_DEVICE, "CUDA backend: cuda:%d requested but only %d GPU(s) present", index, count);
         return NULL;
     }
-    if (cuda_ctx.device == index) return &cuda_backend;
     if (cuda_ctx.device >= 0) {
         GANC_ERR(GANC_ERR_DEVICE, "CUDA backend: this process already runs on cuda:%d; one GPU per process (asked for "
                  "cuda:%d)", cuda_ctx.device, index);
