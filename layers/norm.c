@@ -2,6 +2,8 @@
  * with PyTorch's defaults: eps 1e-5, batch-norm momentum 0.1. */
 #include <stdio.h>
 
+#include "core/backend.h"
+#include "core/kernels/elementwise.h"
 #include "core/ops/norm.h"
 #include "layers/layers.h"
 #include "layers/onnx.h"
@@ -19,11 +21,10 @@ static tensor *batch_norm_forward(module *m, module_run *run, const tensor *x) {
     tensor *y = op_batch_norm(run->t, x, m->weight, m->bias, b->running_mean, b->running_var, run->training,
                               BATCH_NORM_MOMENTUM, NORM_EPS);
     if (y && run->training) {
-        /* PyTorch's counter (an int64 there): kept so state_dicts match name for name. */
-        real n;
-        run->t->be->download(&n, b->num_batches_tracked->data, sizeof n);
-        n += 1;
-        run->t->be->upload(b->num_batches_tracked->data, &n, sizeof n);
+        /* PyTorch's counter (an int64 there): kept so state_dicts match name for name.
+         * Counted where it lives, in place: on a GPU a copy to the host would wait for the device. */
+        real *n = b->num_batches_tracked->data;
+        run->t->be->elementwise->unary_forward(UNARY_ADD_SCALAR, 1, 0, n, n, 1);
     }
     return y;
 }
