@@ -89,7 +89,8 @@ static int parse_args(int argc, char **argv, eval_options *o) {
         } else if (strcmp(opt, "--canny-high") == 0) {
             if (!parse_double(v, 0, 1e5, &o->canny.high)) return bad_value(opt, v, "a threshold 0..1e5");
         } else if (strcmp(opt, "--canny-blur") == 0) {
-            if (!parse_long(v, 0, 31, &n) || (n > 1 && n % 2 == 0)) return bad_value(opt, v, "0 (none) or an odd size 3..31");
+            if (!parse_long(v, 0, 31, &n) || (n > 1 && n % 2 == 0))
+                return bad_value(opt, v, "0 (none) or an odd size 3..31");
             o->canny.blur_ksize = (int)n;
         } else {
             fprintf(stderr, "ganc eval: unknown option %s\n", opt);

@@ -36,7 +36,9 @@ static ganc_status predict_all(trainer *tr, const eval_options *o, dataset *ds, 
     size_t numel = (size_t)3 * side * side;
     real *x = malloc((size_t)o->batch * numel * sizeof(real));
     sample s = {0};
-    ganc_status st = !e ? ganc_error_status() : x ? sample_init(&s, ds) : GANC_ERR(GANC_ERR_MEMORY, "eval: out of memory");
+    ganc_status st = !e  ? ganc_error_status()
+                     : x ? sample_init(&s, ds)
+                         : GANC_ERR(GANC_ERR_MEMORY, "eval: out of memory");
     for (long first = 0; !st && first < n_images; first += o->batch) {
         int n = (int)(n_images - first < o->batch ? n_images - first : o->batch);
         for (int i = 0; !st && i < n; i++) {

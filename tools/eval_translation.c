@@ -179,7 +179,8 @@ static ganc_status eval_a(trainer *tr, const eval_options *o, dataset *a, datase
         int n = (int)(n_a - first < bs ? n_a - first : bs);
         st = load_batch(a, &sa, first, n, xa, names_a);
         if (!st && m->paired) st = load_batch(b, &sb, first, n, xb, names_b);
-        for (int i = 0; !st && m->paired && i < n; i++) m->paired = strcmp(base_name(names_a[i]), base_name(names_b[i])) == 0;
+        for (int i = 0; !st && m->paired && i < n; i++)
+            m->paired = strcmp(base_name(names_a[i]), base_name(names_b[i])) == 0;
         if (st) break;
         tape_reset(tr->t);
         tape_no_grad_begin(tr->t);

@@ -18,22 +18,26 @@ check() {
     shift 2
     local vars=() v
     for v in "$@"; do vars+=(-v "$v"); done
-    if awk "${vars[@]}" "BEGIN { exit !($cond) }"; then echo "PASS $name ($*)"; else echo "FAIL $name: $cond with $*"; fi
+    if awk "${vars[@]}" "BEGIN { exit !($cond) }"; then echo "PASS $name ($*)"
+    else echo "FAIL $name: $cond with $*"; fi
 }
 
 # ---- attribute regressors: 150 steps of batch 16 each ----
 att=experiments/cartoon_head/attributes_small.ini
 reg=(--set data.labels="$work/faces/labels.csv" --set data.load_size=28 --set data.crop_size=24 --set E.image_size=24
      --set E.width=16 --set train.steps=150 --set train.log_every=50 --set train.checkpoint_every=0)
-expect_ok regressor_trains_E1 "$GANC" train "$att" "${reg[@]}" --set data.root="$work/faces/trainA" --set train.out="$work/e1"
-expect_ok regressor_trains_E2 "$GANC" train "$att" "${reg[@]}" --set data.root="$work/faces/trainB" --set train.out="$work/e2"
+expect_ok regressor_trains_E1 "$GANC" train "$att" "${reg[@]}" --set data.root="$work/faces/trainA" \
+    --set train.out="$work/e1"
+expect_ok regressor_trains_E2 "$GANC" train "$att" "${reg[@]}" --set data.root="$work/faces/trainB" \
+    --set train.out="$work/e2"
 # The MSE (mean over 50-step intervals) falls by 15% or more (measured: 0.149 -> 0.110, 0.141 -> 0.104).
 for e in e1 e2; do
     check "regressor_${e}_loss_falls" "l <= 0.85 * f" f="$(csv_first "$work/$e/metrics.csv" loss)" \
         l="$(csv_last "$work/$e/metrics.csv" loss)"
 done
 out=$("$GANC" eval --checkpoint "$work/e1/checkpoints/latest.safetensors" --data "$work/faces/testA" 2>&1)
-if grep -q '^| all | ' <<<"$out" && grep -q '^| a_skin_tone | ' <<<"$out" && [ "$(grep -c '^| a_' <<<"$out")" -eq 36 ]; then
+if grep -q '^| all | ' <<<"$out" && grep -q '^| a_skin_tone | ' <<<"$out" &&
+   [ "$(grep -c '^| a_' <<<"$out")" -eq 36 ]; then
     echo "PASS eval_regressor_table (36 labels and all)"
 else
     echo "FAIL eval_regressor_table: ${out: -300}"
@@ -65,7 +69,10 @@ check cartoon_head_color_falls "l <= 0.9 * f" f="$(csv_first "$m" color)" l="$(c
 expect_ok eval_cartoon_head "$GANC" eval --checkpoint "$work/untrained/checkpoints/latest.safetensors" \
     --checkpoint "$work/trained/checkpoints/latest.safetensors" --data "$work/faces" --csv "$work/eval.csv" \
     --grid "$work/grid.png"
-col() { awk -F, -v r="$1" -v k="$2" 'NR==1 {for (i = 1; i <= NF; i++) if ($i == k) c = i} $1 == r {print $c}' "$work/eval.csv"; }
+col() {
+    awk -F, -v r="$1" -v k="$2" 'NR==1 {for (i = 1; i <= NF; i++) if ($i == k) c = i} $1 == r {print $c}' \
+        "$work/eval.csv"
+}
 if [ "$(wc -l <"$work/eval.csv")" -eq 5 ] && [ "$(head -n 1 "$work/eval.csv")" = \
      "run,images,colour16,edge_f1,attr,cycle_A,cycle_B,l1_true,psnr_true" ]; then
     echo "PASS eval_csv_rows"
@@ -94,7 +101,8 @@ check eval_edge_f1_improves "t >= u + 0.25" u="$(col untrained edge_f1)" t="$(co
 check eval_psnr_improves "t >= u + 1" u="$(col untrained psnr_true)" t="$(col trained psnr_true)"
 # The grid: input | untrained | trained | true cartoon, 8 rows of 24x24 enlarged 4x, 2-pixel gaps.
 size=$(od -An -tu1 -j16 -N8 "$work/grid.png" | awk '{print ($3 * 256 + $4) "x" ($7 * 256 + $8)}')
-if [ "$size" = "390x782" ]; then echo "PASS eval_grid_png ($size)"; else echo "FAIL eval_grid_png: $size, expected 390x782"; fi
+if [ "$size" = "390x782" ]; then echo "PASS eval_grid_png ($size)"
+else echo "FAIL eval_grid_png: $size, expected 390x782"; fi
 
 # Held-out A and B of other names (unpaired real data): no true cartoons, L1/PSNR n/a.
 mkdir -p "$work/unpaired/testA" "$work/unpaired/testB"
@@ -112,7 +120,8 @@ fi
 # ---- bad arguments ----
 ck="$work/trained/checkpoints/latest.safetensors"
 expect_fail eval_needs_data '--checkpoint and --data are required' "$GANC" eval --checkpoint "$ck"
-expect_fail eval_unknown_option 'unknown option --colour' "$GANC" eval --checkpoint "$ck" --data "$work/faces" --colour 1
+expect_fail eval_unknown_option 'unknown option --colour' "$GANC" eval --checkpoint "$ck" --data "$work/faces" \
+    --colour 1
 expect_fail eval_bad_grid_n '--grid-n: expected an integer 1..64, got "0"' "$GANC" eval --checkpoint "$ck" \
     --data "$work/faces" --grid-n 0
 expect_fail eval_bad_canny_blur '--canny-blur: expected 0 \(none\) or an odd size' "$GANC" eval --checkpoint "$ck" \
