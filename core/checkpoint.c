@@ -379,12 +379,6 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
 
 /* ---- reading ---- */
 
-static ganc_status read_exactly(FILE *f, void *dst, size_t n, const char *path, const char *what) {
-    if (fread(dst, 1, n, f) == n) return GANC_OK;
-    if (ferror(f)) return GANC_ERR(GANC_ERR_IO, "file %s: reading %s failed: %s", path, what, strerror(errno));
-    return GANC_ERR(GANC_ERR_FORMAT, "file %s is truncated: it ended inside %s", path, what);
-}
-
 static ganc_status check_crc(const safetensors_header *h, const unsigned char *payload, size_t n, const char *path,
                              unsigned flags) {
     const char *stored = NULL;
@@ -423,60 +417,79 @@ static ganc_status fill_checkpoint(checkpoint *ck, const safetensors_header *h, 
     return GANC_OK;
 }
 
-static ganc_status read_file(FILE *f, const char *path, unsigned flags, checkpoint *ck) {
-    if (fseek(f, 0, SEEK_END)) return GANC_ERR(GANC_ERR_IO, "file %s: cannot seek: %s", path, strerror(errno));
-    long size = ftell(f);
-    rewind(f);
-    if (size < 0) return GANC_ERR(GANC_ERR_IO, "file %s: cannot tell its size: %s", path, strerror(errno));
+/* Header length, header, payload: the layout in core/safetensors.h. */
+static ganc_status parse_file(const char *path, const unsigned char *data, size_t size, unsigned flags,
+                              checkpoint *ck) {
     if (size < 8)
-        return GANC_ERR(GANC_ERR_FORMAT, "file %s is truncated: %ld bytes, fewer than the 8-byte header length", path,
+        return GANC_ERR(GANC_ERR_FORMAT, "file %s is truncated: %zu bytes, fewer than the 8-byte header length", path,
                         size);
-    unsigned char len_bytes[8];
-    ganc_status st = read_exactly(f, len_bytes, 8, path, "the header length");
-    if (st) return st;
     uint64_t header_len = 0;
-    for (int k = 0; k < 8; k++) header_len |= (uint64_t)len_bytes[k] << 8 * k;
+    for (int k = 0; k < 8; k++) header_len |= (uint64_t)data[k] << 8 * k;
     uint64_t rest = (uint64_t)size - 8;
     if (header_len < 2 || header_len > SAFETENSORS_MAX_HEADER || header_len > rest)
         return GANC_ERR(GANC_ERR_FORMAT,
                         "file %s: bad header length %" PRIu64 " (the file has %" PRIu64
                         " bytes after the length, the format allows at most %u): truncated, or not a safetensors file",
                         path, header_len, rest, SAFETENSORS_MAX_HEADER);
+    const char *header = (const char *)data + 8;
+    const unsigned char *payload = data + 8 + header_len;
     size_t payload_bytes = (size_t)(rest - header_len);
-    char *header = malloc(header_len);
-    unsigned char *payload = malloc(payload_bytes ? payload_bytes : 1);
-    if (!header || !payload) {
-        free(header);
-        free(payload);
-        return GANC_ERR(GANC_ERR_MEMORY, "file %s: out of memory for %ld bytes", path, size);
-    }
-    st = read_exactly(f, header, header_len, path, "the header");
-    if (!st) st = read_exactly(f, payload, payload_bytes, path, "the payload");
     safetensors_header h = {0};
-    if (!st) st = safetensors_parse_header(path, header, header_len, payload_bytes, &h);
+    ganc_status st = safetensors_parse_header(path, header, (size_t)header_len, payload_bytes, &h);
     if (!st) st = check_crc(&h, payload, payload_bytes, path, flags);
     if (!st) st = fill_checkpoint(ck, &h, payload);
     safetensors_header_free(&h);
-    free(header);
-    free(payload);
     return st;
 }
 
-ganc_status checkpoint_read(const char *path, unsigned flags, checkpoint **out) {
+/* The whole file into memory: the header length is checked against the
+ * file's size before anything is allocated for it. */
+static ganc_status read_whole(FILE *f, const char *path, unsigned char **data, size_t *size) {
+    if (fseek(f, 0, SEEK_END)) return GANC_ERR(GANC_ERR_IO, "file %s: cannot seek: %s", path, strerror(errno));
+    long n = ftell(f);
+    rewind(f);
+    if (n < 0) return GANC_ERR(GANC_ERR_IO, "file %s: cannot tell its size: %s", path, strerror(errno));
+    unsigned char *buf = malloc(n ? (size_t)n : 1);
+    if (!buf) return GANC_ERR(GANC_ERR_MEMORY, "file %s: out of memory for %ld bytes", path, n);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    if (got != (size_t)n) {
+        ganc_status st = ferror(f) ? GANC_ERR(GANC_ERR_IO, "file %s: read error: %s", path, strerror(errno))
+                                   : GANC_ERR(GANC_ERR_FORMAT, "file %s shrank while being read", path);
+        free(buf);
+        return st;
+    }
+    *data = buf;
+    *size = (size_t)n;
+    return GANC_OK;
+}
+
+ganc_status checkpoint_read_memory(const char *origin, const void *data, size_t size, unsigned flags,
+                                   checkpoint **out) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return GANC_ERR(GANC_ERR_IO, "cannot open checkpoint %s: %s", path, strerror(errno));
     checkpoint *ck = checkpoint_new();
     ganc_status st = ck ? GANC_OK : ganc_error_status();
-    if (!st && !(ck->origin = dup_string(path))) st = GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory", path);
-    if (!st) st = read_file(f, path, flags, ck);
-    fclose(f);
+    if (!st && !(ck->origin = dup_string(origin)))
+        st = GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory", origin);
+    if (!st) st = parse_file(origin, data, size, flags, ck);
     if (st) {
         checkpoint_free(ck);
         return st;
     }
     *out = ck;
     return GANC_OK;
+}
+
+ganc_status checkpoint_read(const char *path, unsigned flags, checkpoint **out) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return GANC_ERR(GANC_ERR_IO, "cannot open checkpoint %s: %s", path, strerror(errno));
+    unsigned char *data = NULL;
+    size_t size = 0;
+    ganc_status st = read_whole(f, path, &data, &size);
+    fclose(f);
+    if (!st) st = checkpoint_read_memory(path, data, size, flags, out);
+    free(data);
+    return st;
 }
 
 /* ---- parameter sets, generators ---- */

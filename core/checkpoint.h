@@ -76,6 +76,10 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path);
 /* Reads and validates a whole file: header length, header JSON, dtypes,
  * offsets, and the crc32 (required unless CHECKPOINT_ALLOW_NO_CRC). */
 ganc_status checkpoint_read(const char *path, unsigned flags, checkpoint **out);
+/* The same from the `size` bytes of a file already in memory; `origin`
+ * names it in errors. checkpoint_read reads the file and calls this. */
+ganc_status checkpoint_read_memory(const char *origin, const void *data, size_t size, unsigned flags,
+                                   checkpoint **out);
 /* Error naming the first tensor no checkpoint_get* took (after loading
  * every part of a run, a leftover means the run and the file disagree). */
 ganc_status checkpoint_check_all_used(const checkpoint *ck);

@@ -21,29 +21,36 @@ typedef struct {
     int cap;
 } csv_reader;
 
+/* The file into a NUL-terminated buffer (fields are unquoted in place). */
 static ganc_status read_text(const char *path, char **text, size_t *size) {
     FILE *f = fopen(path, "rb");
     if (!f) return GANC_ERR(GANC_ERR_IO, "labels %s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - 1 - n, f);
-        if (n < cap - 1) break;
-        char *grown = realloc(buf, cap * 2);
-        if (!grown) free(buf);
-        buf = grown;
-        cap *= 2;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_IO, "labels %s: cannot read: %s", path, strerror(errno));
     }
+    if ((unsigned long)n > LABELS_CSV_MAX_BYTES) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_FORMAT, "labels %s: %ld bytes, more than the %lu a labels file may have", path, n,
+                        (unsigned long)LABELS_CSV_MAX_BYTES);
+    }
+    char *buf = malloc((size_t)n + 1);
+    if (!buf) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_MEMORY, "labels %s: out of memory for %ld bytes", path, n);
+    }
+    size_t got = fread(buf, 1, (size_t)n, f);
     int failed = ferror(f);
     fclose(f);
-    if (!buf) return GANC_ERR(GANC_ERR_MEMORY, "labels %s: out of memory", path);
-    if (failed) {
+    if (failed || got != (size_t)n) {
         free(buf);
         return GANC_ERR(GANC_ERR_IO, "labels %s: read error", path);
     }
     buf[n] = '\0';
     *text = buf;
-    *size = n;
+    *size = (size_t)n;
     return GANC_OK;
 }
 
@@ -68,7 +75,13 @@ static int next_record(csv_reader *r, const char *path) {
     }
     if (r->pos >= r->n) return 0;
     int count = 0, start_line = r->line;
+    size_t record_start = r->pos;
     for (;;) {
+        if (r->pos - record_start > LABELS_CSV_MAX_RECORD) {
+            GANC_ERR(GANC_ERR_FORMAT, "labels %s:%d: a record longer than %d bytes (a missing line end or quote?)",
+                     path, start_line, LABELS_CSV_MAX_RECORD);
+            return -1;
+        }
         char *out = r->buf + r->pos, *field = out;
         if (r->buf[r->pos] == '"') {
             r->pos++;
@@ -211,15 +224,13 @@ static ganc_status parse_rows(csv_reader *r, const char *path, int n_fields, con
     return GANC_OK;
 }
 
-ganc_status labels_csv_load(const char *path, const char *columns, labels_csv *out) {
-    *out = (labels_csv){0};
-    csv_reader r = {.line = 1};
-    ganc_status st = read_text(path, &r.buf, &r.n);
-    if (st) return st;
-    if (r.n >= 3 && memcmp(r.buf, "\xef\xbb\xbf", 3) == 0) r.pos = 3;
+/* Parses r->buf (NUL-terminated, r->n bytes; its fields are unquoted in place). */
+static ganc_status parse(csv_reader *r, const char *path, const char *columns, labels_csv *out) {
+    if (r->n >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0) r->pos = 3;
     labels_csv l = {0};
     int *cols = NULL;
-    int n_fields = next_record(&r, path);
+    ganc_status st = GANC_OK;
+    int n_fields = next_record(r, path);
     if (n_fields < 0) {
         st = ganc_error_status();
     } else if (n_fields < 2) {
@@ -228,22 +239,45 @@ ganc_status labels_csv_load(const char *path, const char *columns, labels_csv *o
     } else if (!(cols = malloc(sizeof(int) * (size_t)n_fields)) || !(l.path = strdup(path))) {
         st = GANC_ERR(GANC_ERR_MEMORY, "labels %s: out of memory", path);
     } else {
-        st = select_columns(path, columns, r.fields, n_fields, cols, &l.n_labels);
+        st = select_columns(path, columns, r->fields, n_fields, cols, &l.n_labels);
     }
     if (!st && !(l.names = calloc((size_t)l.n_labels, sizeof(char *))))
         st = GANC_ERR(GANC_ERR_MEMORY, "labels %s: out of memory", path);
     for (int k = 0; !st && k < l.n_labels; k++)
-        if (!(l.names[k] = strdup(r.fields[cols[k]]))) st = GANC_ERR(GANC_ERR_MEMORY, "labels %s: out of memory", path);
-    if (!st) st = parse_rows(&r, path, n_fields, cols, &l);
+        if (!(l.names[k] = strdup(r->fields[cols[k]]))) st = GANC_ERR(GANC_ERR_MEMORY, "labels %s: out of memory", path);
+    if (!st) st = parse_rows(r, path, n_fields, cols, &l);
     free(cols);
-    free(r.fields);
-    free(r.buf);
+    free(r->fields);
     if (st) {
         labels_csv_free(&l);
         return st;
     }
     *out = l;
     return GANC_OK;
+}
+
+ganc_status labels_csv_load(const char *path, const char *columns, labels_csv *out) {
+    *out = (labels_csv){0};
+    csv_reader r = {.line = 1};
+    ganc_status st = read_text(path, &r.buf, &r.n);
+    if (st) return st;
+    st = parse(&r, path, columns, out);
+    free(r.buf);
+    return st;
+}
+
+ganc_status labels_csv_parse(const char *origin, const char *text, size_t n, const char *columns, labels_csv *out) {
+    *out = (labels_csv){0};
+    if (n > LABELS_CSV_MAX_BYTES)
+        return GANC_ERR(GANC_ERR_FORMAT, "labels %s: %zu bytes, more than the %lu a labels file may have", origin, n,
+                        (unsigned long)LABELS_CSV_MAX_BYTES);
+    csv_reader r = {.buf = malloc(n + 1), .n = n, .line = 1};
+    if (!r.buf) return GANC_ERR(GANC_ERR_MEMORY, "labels %s: out of memory for %zu bytes", origin, n);
+    memcpy(r.buf, text, n);
+    r.buf[n] = '\0';
+    ganc_status st = parse(&r, origin, columns, out);
+    free(r.buf);
+    return st;
 }
 
 /* ---- matching rows to images ---- */

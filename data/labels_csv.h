@@ -6,9 +6,16 @@
  * numbers. RFC 4180 quoting, LF or CRLF line ends and a UTF-8 byte-order
  * mark are accepted. Errors name the file, the line and the column. */
 
+#include <stddef.h>
+
 #include "core/error.h"
 #include "core/real.h"
 #include "data/image_folder.h"
+
+/* Limits checked before allocating: the file's size, and one record's
+ * length (a stray quote would otherwise make the rest of the file one field). */
+#define LABELS_CSV_MAX_BYTES (1ul << 30)
+#define LABELS_CSV_MAX_RECORD (1 << 20)
 
 typedef struct labels_csv {
     char *path;
@@ -25,6 +32,10 @@ typedef struct labels_csv {
  * ending in '*' takes every column starting with the rest (in file order),
  * e.g. "a_*" for the attribute columns of `ganc synth`'s labels.csv. */
 ganc_status labels_csv_load(const char *path, const char *columns, labels_csv *out);
+/* The same from the n bytes of a file already in memory (not necessarily
+ * NUL-terminated); `origin` names it in errors and is what labels_csv_match
+ * resolves file names against. labels_csv_load reads the file and calls this. */
+ganc_status labels_csv_parse(const char *origin, const char *text, size_t n, const char *columns, labels_csv *out);
 void labels_csv_free(labels_csv *l);
 
 /* For each image of `folder`, the row that names it: row files are paths

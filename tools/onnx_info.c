@@ -265,21 +265,27 @@ static ganc_status read_all(const char *path, uint8_t **data, size_t *size) {
     return GANC_OK;
 }
 
-ganc_status onnx_info_read(const char *path, onnx_info *info) {
+ganc_status onnx_info_parse(const char *origin, const uint8_t *data, size_t size, onnx_info *info) {
     memset(info, 0, sizeof *info);
     info->opset = -1;
+    ctx c = {data, origin};
+    ganc_status st = walk(&c, data, size, model_field, info);
+    if (!st && (info->ir_version <= 0 || info->opset < 0 || !info->n_outputs))
+        st = GANC_ERR(GANC_ERR_FORMAT, "%s is not an ONNX model: %s", origin,
+                      info->ir_version <= 0 ? "no ir_version" : info->opset < 0 ? "no default-domain opset_import"
+                                                                                : "its graph has no outputs");
+    if (st) onnx_info_free(info);
+    return st;
+}
+
+ganc_status onnx_info_read(const char *path, onnx_info *info) {
+    memset(info, 0, sizeof *info);
     uint8_t *data = NULL;
     size_t size = 0;
     ganc_status st = read_all(path, &data, &size);
     if (st) return st;
-    ctx c = {data, path};
-    st = walk(&c, data, size, model_field, info);
-    if (!st && (info->ir_version <= 0 || info->opset < 0 || !info->n_outputs))
-        st = GANC_ERR(GANC_ERR_FORMAT, "%s is not an ONNX model: %s", path,
-                      info->ir_version <= 0 ? "no ir_version" : info->opset < 0 ? "no default-domain opset_import"
-                                                                                : "its graph has no outputs");
+    st = onnx_info_parse(path, data, size, info);
     free(data);
-    if (st) onnx_info_free(info);
     return st;
 }
 

@@ -47,6 +47,9 @@ typedef struct onnx_info {
 /* Reads and decodes the model in `path`; an error names the file and
  * what is malformed. Free with onnx_info_free. */
 ganc_status onnx_info_read(const char *path, onnx_info *info);
+/* The same from the `size` bytes of a file already in memory; `origin`
+ * names it in errors. onnx_info_read reads the file and calls this. */
+ganc_status onnx_info_parse(const char *origin, const uint8_t *data, size_t size, onnx_info *info);
 void onnx_info_free(onnx_info *info);
 /* Count of nodes of op type `op` (0 when none). */
 size_t onnx_info_op_count(const onnx_info *info, const char *op);
