@@ -47,7 +47,9 @@ static ganc_status read_config(config *c, const char *sec, dataset *ds, options 
         (st = config_bool(c, sec, "flip", !test, &ds->tf.flip)) ||
         (st = config_bool(c, sec, "serial_batches", test, &ds->serial)) ||
         (st = config_bool(c, sec, "skip_bad_images", false, &ds->skip_bad)) ||
-        (st = config_int(c, sec, "max_images", 0, 0, LONG_MAX, &o->max_images)))
+        (st = config_int(c, sec, "max_images", 0, 0, LONG_MAX, &o->max_images)) ||
+        (st = config_int(c, sec, "max_image_pixels", IMAGE_DEFAULT_MAX_PIXELS, 1, (long)IMAGE_MAX_SIDE * IMAGE_MAX_SIDE,
+                         &ds->max_pixels)))
         return st;
     if (ds->kind == DATASET_UNALIGNED || ds->kind == DATASET_ALIGNED)
         st = config_choice(c, sec, "direction", "AtoB", directions, &o->direction);
@@ -185,7 +187,7 @@ static ganc_status scan_folder(dataset *ds, const image_folder *f, bad_marks *ma
     long bad = 0;
     for (long i = 0; i < f->n; i++) {
         image_info info;
-        ganc_status st = image_probe(f->paths[i], &info);
+        ganc_status st = image_probe_limit(f->paths[i], ds->max_pixels, &info);
         if (!st && ds->side_by_side && info.width < 2)
             st = GANC_ERR(GANC_ERR_FORMAT, "image %s: 1 pixel wide, too narrow for A|B side by side", f->paths[i]);
         if (st) {

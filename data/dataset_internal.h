@@ -23,6 +23,7 @@ struct dataset {
     int side;
     bool serial; /* epoch order 0, 1, 2...; unaligned B index i % |B| */
     bool skip_bad;
+    long max_pixels; /* [data] max_image_pixels: larger images are refused from their header */
     bool side_by_side; /* aligned: A|B in one image */
     bool swap_halves;  /* side by side with direction = BtoA */
     image_folder a, b; /* b: unaligned, and aligned pairs in two folders */

@@ -89,7 +89,7 @@ static ganc_status render(const dataset *ds, const image *img, int x0, int w, co
 static ganc_status render_file(const dataset *ds, const char *path, const double *u, bool first, transform_draw *d,
                                int dims[2], sample *s, real *dst) {
     image img;
-    ganc_status st = image_load_rgb(path, &img, NULL);
+    ganc_status st = image_load_rgb_limit(path, ds->max_pixels, &img, NULL);
     if (st) return st;
     st = render(ds, &img, 0, img.width, path, u, first, d, dims, s, dst);
     image_free(&img);
@@ -133,7 +133,7 @@ static ganc_status read_pair_at(const dataset *ds, long j, const double *u, samp
     }
     const char *path = ds->a.paths[j];
     image img;
-    ganc_status st = image_load_rgb(path, &img, NULL);
+    ganc_status st = image_load_rgb_limit(path, ds->max_pixels, &img, NULL);
     if (st) return st;
     int half = img.width / 2; /* pix2pix's split: A = [0, w/2), B = [w/2, w) */
     int x_a = ds->swap_halves ? half : 0, w_a = ds->swap_halves ? img.width - half : half;

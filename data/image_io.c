@@ -6,6 +6,7 @@
 #include "data/image_io.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,68 +135,237 @@ static ganc_status check_tga(const char *path, const uint8_t *d, size_t n) {
 
 static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
 
+/* One DHT segment as stb_image reads it (from the stream, not bounded by
+ * the segment's length): tables of 16 code counts and their symbols. More
+ * than 256 codes in a table overflow stb's tables: libstb 2.27 (Debian 12)
+ * writes past them, so such a file is refused here, before stb sees it. */
+static ganc_status check_jpeg_dht(const char *path, const uint8_t *d, size_t n, size_t pos, long left) {
+    while (left > 0) {
+        if (pos + 17 > n) return GANC_OK; /* cut short: stb reports it */
+        if (d[pos] >> 4 > 1 || (d[pos] & 15) > 3) return GANC_OK; /* stb refuses the table class */
+        long codes = 0;
+        for (int i = 1; i <= 16; i++) codes += d[pos + i];
+        if (codes > 256)
+            return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: corrupt JPEG (a Huffman table at byte %zu has "
+                            "%ld codes, at most 256)", path, pos, codes);
+        pos += 17 + (size_t)codes;
+        left -= 17 + codes;
+    }
+    return GANC_OK;
+}
+
+/* Walks the marker segments, and the entropy-coded data after each SOS up
+ * to the next marker, as the decoder does, checking every Huffman table.
+ * Truncation and other corruption are left to stb, which rejects them. */
+static ganc_status check_jpeg(const char *path, const uint8_t *d, size_t n) {
+    size_t pos = 2;
+    while (pos + 2 <= n) {
+        if (d[pos] != 0xff) return GANC_OK; /* not at a marker: stb reports it */
+        uint8_t m = d[pos + 1];
+        if (m == 0xff) {
+            pos++; /* fill byte */
+            continue;
+        }
+        if (m == 0xd9) return GANC_OK; /* EOI */
+        if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+            pos += 2; /* markers without a length */
+            continue;
+        }
+        if (pos + 4 > n) return GANC_OK;
+        size_t len = (size_t)d[pos + 2] << 8 | d[pos + 3];
+        if (m == 0xc4) {
+            ganc_status st = check_jpeg_dht(path, d, n, pos + 4, (long)len - 2);
+            if (st) return st;
+        }
+        pos += 2 + len;
+        if (m == 0xda) /* entropy-coded data: 0xff is followed by 0 (a stuffed byte) or by RSTn */
+            while (pos + 1 < n && !(d[pos] == 0xff && d[pos + 1] != 0 && (d[pos + 1] < 0xd0 || d[pos + 1] > 0xd7)))
+                pos++;
+    }
+    return GANC_OK;
+}
+
+/* stb_image also decodes GIF, PSD, PIC, PNM and HDR; ganc takes the four
+ * formats it documents and tests, and refuses the others by their magic
+ * numbers (the ones stb tests for), so their decoders never see input. */
+static ganc_status check_format(const char *path, const uint8_t *d, size_t n) {
+    static const struct {
+        const char *magic, *name;
+    } other[] = {{"GIF8", "GIF"}, {"8BPS", "PSD"}, {"\x53\x80\xf6\x34", "PIC"}, {"#?R", "HDR"},
+                 {"P5", "PNM"},   {"P6", "PNM"}};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        size_t len = strlen(other[i].magic);
+        if (n >= len && memcmp(d, other[i].magic, len) == 0)
+            return GANC_ERR(GANC_ERR_FORMAT, "image %s: a %s file; ganc reads PNG, JPEG, BMP and TGA", path,
+                            other[i].name);
+    }
+    return GANC_OK;
+}
+
 static ganc_status check_complete(const char *path, const uint8_t *d, size_t n) {
     if (n >= 8 && memcmp(d, png_magic, 8) == 0) return check_png(path, d, n);
-    if (n >= 2 && d[0] == 0xff && d[1] == 0xd8) return GANC_OK; /* stb rejects cut JPEGs itself */
+    if (n >= 2 && d[0] == 0xff && d[1] == 0xd8) return check_jpeg(path, d, n);
     if (n >= 2 && d[0] == 'B' && d[1] == 'M') return check_bmp(path, d, n);
     const char *dot = strrchr(path, '.');
     if (dot && strcasecmp(dot, ".tga") == 0) return check_tga(path, d, n);
     return GANC_OK;
 }
 
-static ganc_status check_info(const char *path, image_info *info) {
+/* The width and height a PNG, JPEG or BMP header claims, read here rather
+ * than by stb so that a huge claim gets a message with the numbers (stb
+ * refuses it with "too large" alone). False when the format is another or
+ * the header is not within the n bytes. */
+static bool claimed_size(const uint8_t *d, size_t n, uint64_t *w, uint64_t *h) {
+    if (n >= 24 && memcmp(d, png_magic, 8) == 0 && memcmp(d + 12, "IHDR", 4) == 0) {
+        *w = be32(d + 16);
+        *h = be32(d + 20);
+        return true;
+    }
+    if (n >= 26 && d[0] == 'B' && d[1] == 'M') {
+        if (le32(d + 14) == 12) {
+            *w = le16(d + 18);
+            *h = le16(d + 20);
+        } else {
+            int32_t sw = (int32_t)le32(d + 18), sh = (int32_t)le32(d + 22);
+            *w = (uint64_t)(sw < 0 ? -(int64_t)sw : sw);
+            *h = (uint64_t)(sh < 0 ? -(int64_t)sh : sh);
+        }
+        return true;
+    }
+    if (n < 4 || d[0] != 0xff || d[1] != 0xd8) return false;
+    /* JPEG: walk the marker segments to the first SOFn (C0..CF but C4 DHT, C8 JPG, CC DAC). */
+    size_t pos = 2;
+    while (pos + 4 <= n) {
+        if (d[pos] != 0xff) return false;
+        uint8_t m = d[pos + 1];
+        if (m == 0xff) {
+            pos++; /* fill byte */
+            continue;
+        }
+        if (m == 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+            pos += 2; /* markers without a length */
+            continue;
+        }
+        size_t len = (size_t)d[pos + 2] << 8 | d[pos + 3];
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+            if (len < 7 || pos + 9 > n) return false;
+            *h = (uint64_t)d[pos + 5] << 8 | d[pos + 6];
+            *w = (uint64_t)d[pos + 7] << 8 | d[pos + 8];
+            return true;
+        }
+        if (m == 0xda || m == 0xd9 || len < 2) return false; /* scan data or the end before any frame */
+        pos += 2 + len;
+    }
+    return false;
+}
+
+static ganc_status too_many_pixels(const char *path, uint64_t w, uint64_t h, long max_pixels) {
+    return GANC_ERR(GANC_ERR_FORMAT,
+                    "image %s: its header claims %" PRIu64 "x%" PRIu64 " = %" PRIu64
+                    " pixels, more than the limit of %ld (max_image_pixels)",
+                    path, w, h, w * h, max_pixels);
+}
+
+static ganc_status check_claim(const char *path, const uint8_t *d, size_t n, long max_pixels) {
+    uint64_t w, h;
+    if (!claimed_size(d, n, &w, &h) || w * h <= (uint64_t)max_pixels) return GANC_OK;
+    return too_many_pixels(path, w, h, max_pixels);
+}
+
+static ganc_status check_info(const char *path, const image_info *info, long max_pixels) {
     if (info->width > IMAGE_MAX_SIDE || info->height > IMAGE_MAX_SIDE)
         return GANC_ERR(GANC_ERR_FORMAT, "image %s: %dx%d pixels, more than %d a side", path, info->width, info->height,
                         IMAGE_MAX_SIDE);
     if (info->width < 1 || info->height < 1 || info->channels < 1 || info->channels > 4)
         return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: header gives %dx%d pixels with %d channels", path,
                         info->width, info->height, info->channels);
+    if ((uint64_t)info->width * (uint64_t)info->height > (uint64_t)max_pixels)
+        return too_many_pixels(path, (uint64_t)info->width, (uint64_t)info->height, max_pixels);
     return GANC_OK;
 }
 
-ganc_status image_probe(const char *path, image_info *out) {
+static ganc_status check_limit(const char *path, long max_pixels) {
+    if (max_pixels < 1)
+        return GANC_ERR(GANC_ERR_ARG, "image %s: max_image_pixels = %ld (expected at least 1)", path, max_pixels);
+    return GANC_OK;
+}
+
+/* Enough of a file for the header of a PNG or BMP, and of most JPEGs (whose
+ * frame header may follow long EXIF segments: then stb's own limit applies). */
+#define PROBE_PREFIX 65536
+
+ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out) {
+    ganc_status st = check_limit(path, max_pixels);
+    if (st) return st;
     FILE *f = fopen(path, "rb");
     if (!f) return GANC_ERR(GANC_ERR_IO, "image %s: cannot open: %s", path, strerror(errno));
-    if (fgetc(f) == EOF) {
+    uint8_t *prefix = malloc(PROBE_PREFIX);
+    if (!prefix) {
         fclose(f);
-        return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", path);
+        return GANC_ERR(GANC_ERR_MEMORY, "image %s: out of memory", path);
     }
-    rewind(f);
+    size_t got = fread(prefix, 1, PROBE_PREFIX, f);
+    if (got == 0) st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", path);
+    if (!st) st = check_format(path, prefix, got);
+    if (!st) st = check_claim(path, prefix, got, max_pixels);
+    free(prefix);
     image_info info = {0};
-    int ok = stbi_info_from_file(f, &info.width, &info.height, &info.channels);
-    info.is_16_bit = ok && stbi_is_16_bit_from_file(f);
+    if (!st) {
+        rewind(f);
+        int ok = stbi_info_from_file(f, &info.width, &info.height, &info.channels);
+        info.is_16_bit = ok && stbi_is_16_bit_from_file(f);
+        if (!ok) st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", path, stbi_failure_reason());
+    }
     fclose(f);
-    if (!ok) return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", path, stbi_failure_reason());
-    ganc_status st = check_info(path, &info);
-    if (st == GANC_OK) *out = info;
+    if (!st) st = check_info(path, &info, max_pixels);
+    if (!st) *out = info;
     return st;
 }
 
-ganc_status image_load_rgb(const char *path, image *out, image_info *info_out) {
-    uint8_t *data = NULL;
-    size_t n = 0;
-    ganc_status st = read_file(path, &data, &n);
+ganc_status image_probe(const char *path, image_info *out) {
+    return image_probe_limit(path, IMAGE_DEFAULT_MAX_PIXELS, out);
+}
+
+ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, long max_pixels, image *out,
+                             image_info *info_out) {
+    ganc_status st = check_limit(origin, max_pixels);
     if (st) return st;
+    if (n == 0) return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", origin);
+    if (n > MAX_FILE_BYTES)
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: %zu bytes, more than the %ld an image may have", origin, n,
+                        MAX_FILE_BYTES);
+    if ((st = check_format(origin, data, n)) || (st = check_claim(origin, data, n, max_pixels))) return st;
     image_info info = {0};
-    /* The buffer is at most MAX_FILE_BYTES (< INT_MAX) long. */
+    /* n is at most MAX_FILE_BYTES (< INT_MAX). */
     if (!stbi_info_from_memory(data, (int)n, &info.width, &info.height, &info.channels)) {
-        st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", path, stbi_failure_reason());
+        st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", origin, stbi_failure_reason());
     } else {
         info.is_16_bit = stbi_is_16_bit_from_memory(data, (int)n);
-        st = check_info(path, &info);
+        st = check_info(origin, &info, max_pixels);
     }
-    if (st == GANC_OK) st = check_complete(path, data, n);
-    uint8_t *pixels = NULL;
-    int w = 0, h = 0, c = 0;
-    if (st == GANC_OK) {
-        pixels = stbi_load_from_memory(data, (int)n, &w, &h, &c, 3);
-        if (!pixels) st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", path, stbi_failure_reason());
-    }
-    free(data);
+    if (st == GANC_OK) st = check_complete(origin, data, n);
     if (st) return st;
+    int w = 0, h = 0, c = 0;
+    uint8_t *pixels = stbi_load_from_memory(data, (int)n, &w, &h, &c, 3);
+    if (!pixels) return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", origin, stbi_failure_reason());
     *out = (image){.width = w, .height = h, .channels = 3, .pixels = pixels};
     if (info_out) *info_out = info;
     return GANC_OK;
+}
+
+ganc_status image_load_rgb_limit(const char *path, long max_pixels, image *out, image_info *info) {
+    ganc_status st = check_limit(path, max_pixels);
+    if (st) return st;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    if ((st = read_file(path, &data, &n))) return st;
+    st = image_decode_rgb(path, data, n, max_pixels, out, info);
+    free(data);
+    return st;
+}
+
+ganc_status image_load_rgb(const char *path, image *out, image_info *info) {
+    return image_load_rgb_limit(path, IMAGE_DEFAULT_MAX_PIXELS, out, info);
 }
 
 /* stb allocates with malloc (libstb keeps the default STBI_MALLOC), so one free() fits both sources. */

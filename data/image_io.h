@@ -7,15 +7,20 @@
  * dropped, 16-bit samples keep their high byte (as libpng's strip_16 and
  * PIL do). A file that is missing, unreadable, truncated or corrupt is an
  * error that names it; so is a header announcing more than IMAGE_MAX_SIDE
- * pixels a side, refused before any pixel memory is allocated. */
+ * pixels a side or more pixels than the caller's limit (max_pixels), refused
+ * from the header alone, before any pixel memory is allocated. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
 #include "core/real.h"
 
 #define IMAGE_MAX_SIDE 16384
+/* The default of `max_pixels` ([data] max_image_pixels, translate's
+ * --max-image-pixels): 64 Mpixel, 192 MB decoded. */
+#define IMAGE_DEFAULT_MAX_PIXELS (64L * 1024 * 1024)
 
 typedef struct image {
     int width, height, channels;
@@ -29,12 +34,22 @@ typedef struct image_info {
     bool is_16_bit; /* 16-bit PNG */
 } image_info;
 
-/* Reads the header only (no pixel decoding). */
+/* Reads the header only (no pixel decoding); refuses more than
+ * max_pixels (width x height). */
+ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out);
+/* The same with IMAGE_DEFAULT_MAX_PIXELS. */
 ganc_status image_probe(const char *path, image_info *out);
 
 /* Decodes `path` to 3-channel RGB; `info` (may be NULL) receives the header
  * as in the file. Free with image_free. */
+ganc_status image_load_rgb_limit(const char *path, long max_pixels, image *out, image_info *info);
+/* The same with IMAGE_DEFAULT_MAX_PIXELS. */
 ganc_status image_load_rgb(const char *path, image *out, image_info *info);
+/* The same from the n bytes of a file already in memory; `origin` is the
+ * name in errors, and its extension tells a TGA file (which has no magic
+ * number). image_load_rgb_limit reads the file and calls this. */
+ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, long max_pixels, image *out,
+                             image_info *info);
 void image_free(image *img);
 
 /* Writes `img` (1, 3 or 4 channels) as PNG or JPEG, chosen by the file's

@@ -1,6 +1,8 @@
 /* ganc translate --checkpoint C --input FILE|DIR --output DIR [--direction AtoB|BtoA] [--size S] [--npy DIR]
+ *               [--max-image-pixels N]
  * Runs a trained generator over images; outputs are PNGs named after the
- * inputs. --npy also writes the generator's input and output tensors, so
+ * inputs. An input whose header claims more than N pixels (default
+ * IMAGE_DEFAULT_MAX_PIXELS) is refused before it is decoded. --npy also writes the generator's input and output tensors, so
  * an exported model can be checked against ganc (docs/export.md). */
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +20,7 @@
 
 static int usage(void) {
     fprintf(stderr, "usage: ganc translate --checkpoint C --input FILE|DIR --output DIR [--direction AtoB|BtoA] "
-                    "[--size S] [--npy DIR]\n");
+                    "[--size S] [--npy DIR] [--max-image-pixels N]\n");
     return 2;
 }
 
@@ -42,9 +44,9 @@ static ganc_status write_npy(const char *npy_dir, const char *name, const tensor
 
 /* Resizes to size x size, runs G, writes OUT/<input name>.png. */
 static ganc_status translate_one(trainer *tr, network *g, const char *path, const char *out_dir, int size,
-                                 const char *npy_dir) {
+                                 const char *npy_dir, long max_pixels) {
     image img;
-    ganc_status st = image_load_rgb(path, &img, NULL);
+    ganc_status st = image_load_rgb_limit(path, max_pixels, &img, NULL);
     if (st) return st;
     float *resized = malloc(sizeof(float) * 3 * (size_t)size * (size_t)size);
     real *chw = malloc(sizeof(real) * 3 * (size_t)size * (size_t)size);
@@ -82,6 +84,7 @@ static ganc_status translate_one(trainer *tr, network *g, const char *path, cons
 int cmd_translate(int argc, char **argv) {
     const char *ckpt = NULL, *input = NULL, *output = NULL, *direction = "AtoB", *npy_dir = NULL;
     int size = 0;
+    long max_pixels = IMAGE_DEFAULT_MAX_PIXELS;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--checkpoint") == 0) ckpt = argv[i + 1];
         else if (strcmp(argv[i], "--input") == 0) input = argv[i + 1];
@@ -89,7 +92,15 @@ int cmd_translate(int argc, char **argv) {
         else if (strcmp(argv[i], "--direction") == 0) direction = argv[i + 1];
         else if (strcmp(argv[i], "--size") == 0) size = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--npy") == 0) npy_dir = argv[i + 1];
-        else return usage();
+        else if (strcmp(argv[i], "--max-image-pixels") == 0) {
+            char *end;
+            errno = 0;
+            max_pixels = strtol(argv[i + 1], &end, 10);
+            if (end == argv[i + 1] || *end || errno || max_pixels < 1) {
+                fprintf(stderr, "ganc translate: --max-image-pixels %s: expected a positive integer\n", argv[i + 1]);
+                return 2;
+            }
+        } else return usage();
     }
     if (argc % 2 == 0 || !ckpt || !input || !output) return usage();
     trainer tr;
@@ -116,13 +127,13 @@ int cmd_translate(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
             char path[2048];
             snprintf(path, sizeof path, "%s/%s", input, entries[i]->d_name);
-            if (!st && is_image_name(entries[i]->d_name)) st = translate_one(&tr, g, path, output, size, npy_dir), done++;
+            if (!st && is_image_name(entries[i]->d_name)) st = translate_one(&tr, g, path, output, size, npy_dir, max_pixels), done++;
             free(entries[i]);
         }
         free(entries);
         if (!st && done == 0) st = GANC_ERR(GANC_ERR_IO, "translate: no images (png, jpg, bmp, tga) in %s", input);
     } else if (!st) {
-        st = translate_one(&tr, g, input, output, size, npy_dir);
+        st = translate_one(&tr, g, input, output, size, npy_dir, max_pixels);
     }
     if (st) fprintf(stderr, "ganc translate: %s\n", ganc_error_message());
     trainer_close(&tr);
