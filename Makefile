@@ -151,4 +151,6 @@ bench: bin/ganc
 clean:
 	rm -rf build lib bin
 
+include tests/fuzz/fuzz.mk
+
 -include $(shell find build -name '*.d' 2>/dev/null)

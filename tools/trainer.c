@@ -53,7 +53,7 @@ static ganc_status read_experiment(trainer *tr) {
 
 /* [train] keys; total steps from `steps` or from `epochs` and the data size. */
 static ganc_status read_train_keys(trainer *tr, long *steps, long *epochs, const char **out, const char **device_text) {
-    long seed, batch_size, log_every, sample_every, ck_every;
+    long seed = 0, batch_size = 0, log_every = 0, sample_every = 0, ck_every = 0;
     ganc_status st = config_int(tr->cfg, "train", "seed", 1, 0, 1L << 40, &seed);
     if (!st) st = config_int(tr->cfg, "train", "batch_size", 1, 1, 1024, &batch_size);
     if (!st) st = config_int(tr->cfg, "train", "steps", 0, 0, 1L << 40, steps);
