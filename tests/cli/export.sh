@@ -54,6 +54,14 @@ fi
 "$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/t48" --size 48 \
     --npy "$work/npy48" >/dev/null
 "$GANC" translate --checkpoint "$p2p" --input "$work/faces/testA" --output "$work/tp" --npy "$work/npyp" >/dev/null
+# translate refuses an image over its pixel limit from the header, naming it (36x36 = 1296 pixels).
+first=$(ls "$work/faces/testA" | head -n 1)
+expect_fail translate_max_image_pixels "testA/$first: its header claims 36x36 = 1296 pixels, more than the limit of 1295" \
+    "$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/tl" --max-image-pixels 1295
+expect_ok translate_max_image_pixels_exact "$GANC" translate --checkpoint "$cg" --input "$work/faces/testA/$first" \
+    --output "$work/tl" --max-image-pixels 1296
+expect_fail translate_max_image_pixels_bad 'max-image-pixels 0: expected a positive integer' "$GANC" translate \
+    --checkpoint "$cg" --input "$work/faces/testA" --output "$work/tl" --max-image-pixels 0
 one=$(ls "$work/npy32" | head -n 1)
 one=${one%.input.npy}
 if python3 -c 'import onnx, onnxruntime, numpy' >/dev/null 2>&1; then
