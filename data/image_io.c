@@ -135,16 +135,23 @@ static ganc_status check_tga(const char *path, const uint8_t *d, size_t n) {
 
 static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
 
+/* stb takes a file for JPEG when its first marker is SOI, after any
+ * number of 0xff fill bytes; the position after SOI, or 0 when not a JPEG. */
+static size_t jpeg_start(const uint8_t *d, size_t n) {
+    size_t i = 0;
+    while (i < n && d[i] == 0xff) i++;
+    return i >= 1 && i < n && d[i] == 0xd8 ? i + 1 : 0;
+}
+
 /* One DHT segment as stb_image reads it (from the stream, not bounded by
  * the segment's length): tables of 16 code counts and their symbols. More
  * than 256 codes in a table overflow stb's tables: libstb 2.27 (Debian 12)
  * writes past them, so such a file is refused here, before stb sees it. */
 static ganc_status check_jpeg_dht(const char *path, const uint8_t *d, size_t n, size_t pos, long left) {
-    while (left > 0) {
-        if (pos + 17 > n) return GANC_OK; /* cut short: stb reports it */
+    while (left > 0 && pos < n) {
         if (d[pos] >> 4 > 1 || (d[pos] & 15) > 3) return GANC_OK; /* stb refuses the table class */
         long codes = 0;
-        for (int i = 1; i <= 16; i++) codes += d[pos + i];
+        for (size_t i = 1; i <= 16 && pos + i < n; i++) codes += d[pos + i]; /* stb reads 0 past the end */
         if (codes > 256)
             return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: corrupt JPEG (a Huffman table at byte %zu has "
                             "%ld codes, at most 256)", path, pos, codes);
@@ -154,35 +161,52 @@ static ganc_status check_jpeg_dht(const char *path, const uint8_t *d, size_t n, 
     return GANC_OK;
 }
 
-/* Walks the marker segments, and the entropy-coded data after each SOS up
- * to the next marker, as the decoder does, checking every Huffman table.
- * Truncation and other corruption are left to stb, which rejects them. */
-static ganc_status check_jpeg(const char *path, const uint8_t *d, size_t n) {
-    size_t pos = 2;
-    while (pos + 2 <= n) {
-        if (d[pos] != 0xff) return GANC_OK; /* not at a marker: stb reports it */
+/* Where stb_image meets a DHT segment: up to the first SOS it walks the
+ * marker segments (skipping junk between them), as here. *sos gets the
+ * position of that SOS, or n when the walk ran off the end first. */
+static ganc_status check_jpeg_headers(const char *path, const uint8_t *d, size_t n, size_t *sos) {
+    size_t pos = jpeg_start(d, n);
+    *sos = n;
+    while (pos + 1 < n) {
         uint8_t m = d[pos + 1];
-        if (m == 0xff) {
-            pos++; /* fill byte */
+        if (d[pos] != 0xff || m == 0xff) {
+            pos++; /* junk between segments, or a fill byte */
             continue;
         }
-        if (m == 0xd9) return GANC_OK; /* EOI */
-        if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+        if (m == 0xda) {
+            *sos = pos;
+            return GANC_OK;
+        }
+        if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd9)) {
             pos += 2; /* markers without a length */
             continue;
         }
         if (pos + 4 > n) return GANC_OK;
         size_t len = (size_t)d[pos + 2] << 8 | d[pos + 3];
+        if (len < 2) {
+            *sos = pos; /* stb rejects every segment this short, so it reads no further */
+            return GANC_OK;
+        }
         if (m == 0xc4) {
             ganc_status st = check_jpeg_dht(path, d, n, pos + 4, (long)len - 2);
             if (st) return st;
         }
         pos += 2 + len;
-        if (m == 0xda) /* entropy-coded data: 0xff is followed by 0 (a stuffed byte) or by RSTn */
-            while (pos + 1 < n && !(d[pos] == 0xff && d[pos + 1] != 0 && (d[pos + 1] < 0xd0 || d[pos + 1] > 0xd7)))
-                pos++;
     }
     return GANC_OK;
+}
+
+/* From the first scan on, where stb resumes after entropy-coded data
+ * depends on the decoding itself, so every 0xff 0xc4 pair from there to
+ * the end is checked as a DHT. Truncation and other corruption are left to
+ * stb, which rejects them. */
+static ganc_status check_jpeg(const char *path, const uint8_t *d, size_t n) {
+    size_t pos;
+    ganc_status st = check_jpeg_headers(path, d, n, &pos);
+    for (; !st && pos + 3 < n; pos++)
+        if (d[pos] == 0xff && d[pos + 1] == 0xc4)
+            st = check_jpeg_dht(path, d, n, pos + 4, ((long)d[pos + 2] << 8 | d[pos + 3]) - 2);
+    return st;
 }
 
 /* stb_image also decodes GIF, PSD, PIC, PNM and HDR; ganc takes the four
@@ -204,7 +228,7 @@ static ganc_status check_format(const char *path, const uint8_t *d, size_t n) {
 
 static ganc_status check_complete(const char *path, const uint8_t *d, size_t n) {
     if (n >= 8 && memcmp(d, png_magic, 8) == 0) return check_png(path, d, n);
-    if (n >= 2 && d[0] == 0xff && d[1] == 0xd8) return check_jpeg(path, d, n);
+    if (jpeg_start(d, n)) return check_jpeg(path, d, n);
     if (n >= 2 && d[0] == 'B' && d[1] == 'M') return check_bmp(path, d, n);
     const char *dot = strrchr(path, '.');
     if (dot && strcasecmp(dot, ".tga") == 0) return check_tga(path, d, n);
@@ -232,14 +256,13 @@ static bool claimed_size(const uint8_t *d, size_t n, uint64_t *w, uint64_t *h) {
         }
         return true;
     }
-    if (n < 4 || d[0] != 0xff || d[1] != 0xd8) return false;
     /* JPEG: walk the marker segments to the first SOFn (C0..CF but C4 DHT, C8 JPG, CC DAC). */
-    size_t pos = 2;
+    size_t pos = jpeg_start(d, n);
+    if (!pos) return false;
     while (pos + 4 <= n) {
-        if (d[pos] != 0xff) return false;
         uint8_t m = d[pos + 1];
-        if (m == 0xff) {
-            pos++; /* fill byte */
+        if (d[pos] != 0xff || m == 0xff) {
+            pos++; /* junk between segments (stb skips it), or a fill byte */
             continue;
         }
         if (m == 0x01 || (m >= 0xd0 && m <= 0xd8)) {
@@ -268,8 +291,12 @@ static ganc_status too_many_pixels(const char *path, uint64_t w, uint64_t h, lon
 
 static ganc_status check_claim(const char *path, const uint8_t *d, size_t n, long max_pixels) {
     uint64_t w, h;
-    if (!claimed_size(d, n, &w, &h) || w * h <= (uint64_t)max_pixels) return GANC_OK;
-    return too_many_pixels(path, w, h, max_pixels);
+    if (!claimed_size(d, n, &w, &h)) return GANC_OK;
+    if (w * h > (uint64_t)max_pixels) return too_many_pixels(path, w, h, max_pixels);
+    if (w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE)
+        return GANC_ERR(GANC_ERR_FORMAT, "image %s: %" PRIu64 "x%" PRIu64 " pixels, more than %d a side", path, w, h,
+                        IMAGE_MAX_SIDE);
+    return GANC_OK;
 }
 
 static ganc_status check_info(const char *path, const image_info *info, long max_pixels) {
@@ -291,7 +318,8 @@ static ganc_status check_limit(const char *path, long max_pixels) {
 }
 
 /* Enough of a file for the header of a PNG or BMP, and of most JPEGs (whose
- * frame header may follow long EXIF segments: then stb's own limit applies). */
+ * frame header may follow long EXIF segments: then the pixel limit is
+ * stb's own, and the Huffman tables are checked in the whole file). */
 #define PROBE_PREFIX 65536
 
 ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out) {
@@ -308,6 +336,17 @@ ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out
     if (got == 0) st = GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", path);
     if (!st) st = check_format(path, prefix, got);
     if (!st) st = check_claim(path, prefix, got, max_pixels);
+    if (!st && jpeg_start(prefix, got)) {
+        /* stb's header reader meets every table before the frame header. */
+        size_t sos;
+        st = check_jpeg_headers(path, prefix, got, &sos);
+        if (!st && sos == got && got == PROBE_PREFIX) { /* the headers run past the prefix: read them all */
+            uint8_t *whole = NULL;
+            size_t n = 0;
+            if (!(st = read_file(path, &whole, &n))) st = check_jpeg_headers(path, whole, n, &sos);
+            free(whole);
+        }
+    }
     free(prefix);
     image_info info = {0};
     if (!st) {
@@ -334,7 +373,11 @@ ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, 
     if (n > MAX_FILE_BYTES)
         return GANC_ERR(GANC_ERR_FORMAT, "image %s: %zu bytes, more than the %ld an image may have", origin, n,
                         MAX_FILE_BYTES);
-    if ((st = check_format(origin, data, n)) || (st = check_claim(origin, data, n, max_pixels))) return st;
+    /* The completeness checks come first: stb's header reader is where a
+     * bad JPEG Huffman table would do its damage. */
+    if ((st = check_format(origin, data, n)) || (st = check_claim(origin, data, n, max_pixels)) ||
+        (st = check_complete(origin, data, n)))
+        return st;
     image_info info = {0};
     /* n is at most MAX_FILE_BYTES (< INT_MAX). */
     if (!stbi_info_from_memory(data, (int)n, &info.width, &info.height, &info.channels)) {
@@ -343,7 +386,6 @@ ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, 
         info.is_16_bit = stbi_is_16_bit_from_memory(data, (int)n);
         st = check_info(origin, &info, max_pixels);
     }
-    if (st == GANC_OK) st = check_complete(origin, data, n);
     if (st) return st;
     int w = 0, h = 0, c = 0;
     uint8_t *pixels = stbi_load_from_memory(data, (int)n, &w, &h, &c, 3);

@@ -22,7 +22,12 @@
 static const struct {
     const char *file, *message;
 } expected[] = {
+    /* libstb 2.27 writes past its Huffman tables for these (docs/reliability.md). */
     {"jpeg_dht_too_many_codes.jpg", "Huffman table"},
+    {"jpeg_dht_after_junk.jpg", "Huffman table"},       /* junk bytes between segments */
+    {"jpeg_dht_fill_before_soi.jpg", "Huffman table"},  /* 0xff fill bytes before SOI */
+    {"jpeg_dht_cut_by_eof.jpg", "Huffman table"},       /* the counts run past the end: stb reads 0s */
+    {"jpeg_dht_after_scan.jpg", "Huffman table"},       /* a table after the entropy-coded data */
 };
 
 static unsigned char *slurp(const char *path, size_t *n) {
