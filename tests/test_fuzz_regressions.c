@@ -54,7 +54,7 @@ static unsigned char *slurp(const char *path, size_t *n) {
 static ganc_status run_entry(const char *fuzzer, const char *origin, const unsigned char *data, size_t n) {
     if (!strcmp(fuzzer, "fuzz_image")) {
         image img;
-        ganc_status st = image_decode_rgb(origin, data, n, 1L << 20, &img, NULL);
+        ganc_status st = image_decode_rgb(origin, data, n, 1L << 16, &img, NULL);
         if (!st) image_free(&img);
         return st;
     }

@@ -1,8 +1,10 @@
 /* libFuzzer harness: image files as the datasets and `ganc translate` read
- * them (data/image_io.h: header claim, stb's header, completeness checks,
- * decoding). Each input is decoded twice, once under a name ending in .tga,
- * because only that name turns on the TGA completeness check. */
+ * them (data/image_io.h: header claim, completeness checks, stb's header,
+ * decoding). An input without a PNG, JPEG or BMP magic number is decoded a
+ * second time under a name ending in .tga, because only that name turns
+ * on the TGA completeness check. */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -10,13 +12,14 @@
 
 /* Far below the default, so that a header claiming a large image is
  * refused instead of making each run decode megapixels. */
-#define FUZZ_MAX_PIXELS (1L << 20)
+#define FUZZ_MAX_PIXELS (1L << 16)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char *const names[] = {"fuzz.png", "fuzz.tga"};
-    for (int i = 0; i < 2; i++) {
+    bool magic = size >= 2 && (data[0] == 0x89 || data[0] == 0xff || (data[0] == 'B' && data[1] == 'M'));
+    for (int i = 0; i < (magic ? 1 : 2); i++) {
         image img;
         image_info info;
         if (image_decode_rgb(names[i], data, size, FUZZ_MAX_PIXELS, &img, &info) != GANC_OK) continue;
