@@ -143,39 +143,78 @@ static size_t jpeg_start(const uint8_t *d, size_t n) {
     return i >= 1 && i < n && d[i] == 0xd8 ? i + 1 : 0;
 }
 
+/* A byte as stb's stream reader returns it: 0 past the end. */
+static uint8_t byte_at(const uint8_t *d, size_t n, size_t pos) { return pos < n ? d[pos] : 0; }
+
+/* The Huffman tables a JPEG has defined so far: DC and AC, 0..3 each. */
+typedef struct {
+    bool dc[4], ac[4];
+    bool progressive; /* SOF2 */
+} jpeg_tables;
+
 /* One DHT segment as stb_image reads it (from the stream, not bounded by
  * the segment's length): tables of 16 code counts and their symbols. More
  * than 256 codes in a table overflow stb's tables: libstb 2.27 (Debian 12)
- * writes past them, so such a file is refused here, before stb sees it. */
-static ganc_status check_jpeg_dht(const char *path, const uint8_t *d, size_t n, size_t pos, long left) {
-    while (left > 0 && pos < n) {
-        if (d[pos] >> 4 > 1 || (d[pos] & 15) > 3) return GANC_OK; /* stb refuses the table class */
+ * writes past them, so such a file is refused here, before stb sees it.
+ * `t` (may be NULL) records the tables defined. */
+static ganc_status check_jpeg_dht(const char *path, const uint8_t *d, size_t n, size_t pos, long left,
+                                  jpeg_tables *t) {
+    while (left > 0) {
+        uint8_t q = byte_at(d, n, pos);
+        if (q >> 4 > 1 || (q & 15) > 3) return GANC_OK; /* stb refuses the table class */
         long codes = 0;
-        for (size_t i = 1; i <= 16 && pos + i < n; i++) codes += d[pos + i]; /* stb reads 0 past the end */
+        for (size_t i = 1; i <= 16; i++) codes += byte_at(d, n, pos + i);
         if (codes > 256)
             return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: corrupt JPEG (a Huffman table at byte %zu has "
                             "%ld codes, at most 256)", path, pos, codes);
+        if (t) {
+            if (q >> 4) t->ac[q & 15] = true;
+            else t->dc[q & 15] = true;
+        }
         pos += 17 + (size_t)codes;
         left -= 17 + codes;
     }
     return GANC_OK;
 }
 
-/* Where stb_image meets a DHT segment: up to the first SOS it walks the
- * marker segments (skipping junk between them), as here. *sos gets the
- * position of that SOS, or n when the walk ran off the end first. */
-static ganc_status check_jpeg_headers(const char *path, const uint8_t *d, size_t n, size_t *sos) {
+/* stb 2.27 does not clear its decoder, so a scan that uses a Huffman table
+ * no DHT defined decodes with leftover heap bytes as the table, and reads
+ * outside it. Baseline scans use both tables of each component;
+ * progressive ones the DC table (first DC pass) or the AC table. */
+static ganc_status check_jpeg_scan(const char *path, const uint8_t *d, size_t n, size_t pos, const jpeg_tables *t) {
+    int comps = byte_at(d, n, pos + 4);
+    if (comps < 1 || comps > 4) return GANC_OK; /* stb refuses the scan */
+    size_t after = pos + 5 + 2 * (size_t)comps;
+    int ss = byte_at(d, n, after), ah = byte_at(d, n, after + 2) >> 4;
+    bool need_dc = !t->progressive || (ss == 0 && ah == 0), need_ac = !t->progressive || ss != 0;
+    for (int i = 0; i < comps; i++) {
+        uint8_t sel = byte_at(d, n, pos + 6 + 2 * (size_t)i);
+        int dc = sel >> 4, ac = sel & 15;
+        if (dc > 3 || ac > 3) return GANC_OK; /* stb refuses the scan */
+        if ((need_dc && !t->dc[dc]) || (need_ac && !t->ac[ac]))
+            return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: corrupt JPEG (the scan at byte %zu uses Huffman "
+                            "table %s %d, which no DHT defines)", path, pos, need_dc && !t->dc[dc] ? "DC" : "AC",
+                            need_dc && !t->dc[dc] ? dc : ac);
+    }
+    return GANC_OK;
+}
+
+/* Walks a JPEG as stb_image does: marker segments (skipping junk between
+ * them), each scan's header, and its entropy-coded data up to the next
+ * marker (0xff then neither 0, a stuffed byte, nor RSTn). Where stb stops
+ * earlier it reports an error, so the walk sees every DHT and SOS that
+ * stb acts on. With only_headers the walk stops at the first SOS (all
+ * that stb's header reader sees), and *end gets that position, or n when
+ * the walk ran off the end first. */
+static ganc_status walk_jpeg(const char *path, const uint8_t *d, size_t n, bool only_headers, size_t *end) {
+    jpeg_tables t = {{false}, {false}, false};
     size_t pos = jpeg_start(d, n);
-    *sos = n;
+    *end = n;
     while (pos + 1 < n) {
         uint8_t m = d[pos + 1];
         if (d[pos] != 0xff || m == 0xff) {
             pos++; /* junk between segments, or a fill byte */
             continue;
-        }
-        if (m == 0xda) {
-            *sos = pos;
-            return GANC_OK;
         }
         if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd9)) {
             pos += 2; /* markers without a length */
@@ -184,28 +223,49 @@ static ganc_status check_jpeg_headers(const char *path, const uint8_t *d, size_t
         if (pos + 4 > n) return GANC_OK;
         size_t len = (size_t)d[pos + 2] << 8 | d[pos + 3];
         if (len < 2) {
-            *sos = pos; /* stb rejects every segment this short, so it reads no further */
+            *end = pos; /* stb rejects every segment this short, so it reads no further */
             return GANC_OK;
         }
-        if (m == 0xc4) {
-            ganc_status st = check_jpeg_dht(path, d, n, pos + 4, (long)len - 2);
-            if (st) return st;
+        ganc_status st = GANC_OK;
+        if (m == 0xc2) t.progressive = true;
+        if (m == 0xc4) st = check_jpeg_dht(path, d, n, pos + 4, (long)len - 2, &t);
+        if (m == 0xda) {
+            if (only_headers) {
+                *end = pos;
+                return GANC_OK;
+            }
+            st = check_jpeg_scan(path, d, n, pos, &t);
         }
+        if (st) return st;
         pos += 2 + len;
+        if (m != 0xda) continue;
+        while (pos + 1 < n) {
+            size_t next = pos + 1;
+            if (d[pos] != 0xff) {
+                pos++;
+                continue;
+            }
+            while (next < n && d[next] == 0xff) next++;
+            if (next < n && d[next] != 0 && (d[next] < 0xd0 || d[next] > 0xd7)) {
+                pos = next - 1; /* the 0xff before the marker */
+                break;
+            }
+            pos = next + 1;
+        }
     }
     return GANC_OK;
 }
 
-/* From the first scan on, where stb resumes after entropy-coded data
- * depends on the decoding itself, so every 0xff 0xc4 pair from there to
- * the end is checked as a DHT. Truncation and other corruption are left to
- * stb, which rejects them. */
+/* The walk, then, as a second line of defence for the tables, every
+ * 0xff 0xc4 pair from the first scan on checked as a DHT. Truncation and
+ * other corruption are left to stb, which rejects them. */
 static ganc_status check_jpeg(const char *path, const uint8_t *d, size_t n) {
     size_t pos;
-    ganc_status st = check_jpeg_headers(path, d, n, &pos);
+    ganc_status st = walk_jpeg(path, d, n, true, &pos);
+    if (!st) st = walk_jpeg(path, d, n, false, &(size_t){0});
     for (; !st && pos + 3 < n; pos++)
         if (d[pos] == 0xff && d[pos + 1] == 0xc4)
-            st = check_jpeg_dht(path, d, n, pos + 4, ((long)d[pos + 2] << 8 | d[pos + 3]) - 2);
+            st = check_jpeg_dht(path, d, n, pos + 4, ((long)d[pos + 2] << 8 | d[pos + 3]) - 2, NULL);
     return st;
 }
 
@@ -339,11 +399,11 @@ ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out
     if (!st && jpeg_start(prefix, got)) {
         /* stb's header reader meets every table before the frame header. */
         size_t sos;
-        st = check_jpeg_headers(path, prefix, got, &sos);
+        st = walk_jpeg(path, prefix, got, true, &sos);
         if (!st && sos == got && got == PROBE_PREFIX) { /* the headers run past the prefix: read them all */
             uint8_t *whole = NULL;
             size_t n = 0;
-            if (!(st = read_file(path, &whole, &n))) st = check_jpeg_headers(path, whole, n, &sos);
+            if (!(st = read_file(path, &whole, &n))) st = walk_jpeg(path, whole, n, true, &sos);
             free(whole);
         }
     }
