@@ -20,7 +20,7 @@ if ! command -v "$cc" >/dev/null 2>&1 ||
     exit 0
 fi
 
-$make_cmd --no-print-directory fuzz || exit 1
+$make_cmd --no-print-directory -j2 fuzz || exit 1
 
 failed=0
 for bin in build/fuzz/fuzz_*; do
