@@ -180,6 +180,7 @@ ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_ato
     if ((st = trainer_add_frozen_networks(tr, true))) return st;
     if ((st = config_check_unused(tr->cfg))) return st;
     if ((st = make_dirs(tr->out_dir))) return st;
+    if ((st = trainer_remove_stale_temporaries(tr))) return st;
     if ((st = resume_or_start(tr, o->resume))) return st;
     if ((st = move_to_device(tr))) return st;
     if ((st = open_logs(tr, o->resume))) return st;

@@ -114,6 +114,10 @@ ganc_status trainer_run(trainer *tr);
 void trainer_close(trainer *tr);
 /* Writes the full state to DIR/checkpoints/latest.safetensors. */
 ganc_status trainer_save(trainer *tr);
+/* Deletes OUT/checkpoints/latest.safetensors.tmp.<pid> files left by runs
+ * killed inside a checkpoint write (their pid no longer exists), and says
+ * so on stdout. */
+ganc_status trainer_remove_stale_temporaries(const trainer *tr);
 
 /* Restores weights from `ck`; with `full`, also optimizers, pools, RNGs
  * and the step, and requires every entry of the file to be used. */
