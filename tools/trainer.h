@@ -48,6 +48,7 @@ typedef struct trainer {
 
     /* progress: step counts finished steps; total from [train] */
     long step, total_steps;
+    long saved_step; /* step of the checkpoint on disk; -1 while there is none */
     int log_every, sample_every, checkpoint_every;
 
     trainer_network nets[TRAINER_MAX_NETWORKS];
