@@ -189,7 +189,7 @@ expect_error labels_missing_file "labels $work/faces/none.csv: cannot open: No s
 cp tests/data/face24.jpg "$work/junk.onnx"
 expect_error onnx_junk "ONNX file $work/junk.onnx: " "$GANC" info "$work/junk.onnx"
 : >"$work/empty.onnx"
-expect_error onnx_zero_bytes "$work/empty.onnx" "$GANC" info "$work/empty.onnx"
+expect_error onnx_zero_bytes "$work/empty.onnx is not an ONNX model: no ir_version" "$GANC" info "$work/empty.onnx"
 
 # No failure above may leave a temporary file, or a checkpoint of a run that failed.
 left=$(find "$work" -name '*.tmp.*'; ls -d "$work"/o_*/checkpoints 2>/dev/null | grep -v '/o_jpg/\|/o_empty2/\|/o_channels/')
