@@ -1,7 +1,7 @@
 # Crash safety of ganc train (docs/reliability.md, "Crash safety"): a small
 # run is killed with SIGKILL 20 times at random moments, half of them inside
 # a checkpoint write (GANC_TEST_CHECKPOINT_DELAY_MS holds each write open
-# halfway), and resumed each time. Every checkpoint on disk must load, its
+# for 100 ms halfway), and resumed each time. Every checkpoint on disk must load, its
 # step must never go back, and the final weights and metrics must equal those
 # of an uninterrupted run bit for bit. SIGTERM and SIGINT save and exit 0.
 # The kill times come from a seed printed below: GANC_CRASH_SEED=N repeats them.
@@ -27,13 +27,13 @@ for attempt in $(seq 60); do
     [ $kills -ge 20 ] && break
     resume=()
     [ -e "$ck" ] && resume=(--resume)
-    GANC_TEST_CHECKPOINT_DELAY_MS=40 "$GANC" train "$cfg" "${tiny[@]}" --set train.out="$work/crashy" "${resume[@]}" \
+    GANC_TEST_CHECKPOINT_DELAY_MS=100 "$GANC" train "$cfg" "${tiny[@]}" --set train.out="$work/crashy" "${resume[@]}" \
         >>"$work/crashy.log" 2>&1 &
     pid=$!
     if [ $((attempt % 2)) -eq 0 ]; then
-        # Wait for a checkpoint write to start, then kill within its 40 ms pause or around it.
-        for _ in $(seq 300); do [ -e "$ck.tmp.$pid" ] && break; sleep 0.01; done
-        sleep "0.0$((RANDOM % 50 + 10))"
+        # Wait for a checkpoint write to start, then kill within 50 ms: inside its 100 ms pause, or before it.
+        for _ in $(seq 500); do [ -e "$ck.tmp.$pid" ] && break; sleep 0.01; done
+        sleep "0.0$(printf %02d $((RANDOM % 50)))"
     else
         sleep "0.$(printf %03d $((RANDOM % 700 + 100)))"
     fi
