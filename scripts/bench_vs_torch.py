@@ -58,6 +58,9 @@ def parse_args():
     ap.add_argument("--check-only", action="store_true", help="only the loss agreement, no timing")
     ap.add_argument("--tol", type=float, default=1e-4, help="relative tolerance, first step's losses")
     ap.add_argument("--tol2", type=float, default=5e-3, help="relative tolerance, second step's losses")
+    ap.add_argument("--keep-blas-env", action="store_true",
+                    help="pass OPENBLAS_CORETYPE on to ganc as it is (by default a value that forces narrower "
+                         "kernels than the CPU has is dropped, so OpenBLAS picks by itself, as MKL does for torch)")
     ap.add_argument("--json", help="write the results here")
     return ap.parse_args()
 
@@ -180,13 +183,16 @@ class TorchCycleGAN:
         if self.dev.type == "cuda":
             self.torch.cuda.synchronize()
 
-    def timed_steps(self, n):
+    def timed_steps(self, n, cpu=None):
+        """Wall seconds per step; CPU seconds of the process per step appended to cpu."""
         times = []
         for _ in range(n):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), cpu_seconds()
             self.step()
             self.sync()
             times.append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.append(cpu_seconds() - cpu_start)
         return times
 
     def timed_infer(self, n):
@@ -233,8 +239,22 @@ def stats(times):
     return {"ms_median": statistics.median(ms), "ms_min": min(ms), "n": len(ms)}
 
 
+def cpu_seconds():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
 def main():
     a = parse_args()
+    # Before torch loads: its OpenMP runtime reads these once. PASSIVE: idle threads sleep instead of spinning,
+    # which on a shared machine would steal the other side's cores (and inflate CPU time).
+    os.environ["OMP_NUM_THREADS"] = str(a.threads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    env = dict(os.environ)
+    if not a.keep_blas_env and env.get("OPENBLAS_CORETYPE", "").lower() in ("haswell", "sandybridge", "nehalem",
+                                                                             "prescott", "core2"):
+        print(f"note: OPENBLAS_CORETYPE={env.pop('OPENBLAS_CORETYPE')} dropped for ganc: OpenBLAS picks the CPU's "
+              f"own kernels, as MKL/oneDNN do for torch (--keep-blas-env keeps it)")
     try:
         import torch
         from torch import nn
@@ -245,8 +265,6 @@ def main():
     if a.device == "cuda" and not torch.cuda.is_available():
         print("SKIP bench_vs_torch: --device cuda but torch sees no GPU")
         return SKIP
-    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     # TF32 (CUDA): stated and matched on both sides; off by default so the losses agree to float32 rounding.
@@ -267,6 +285,7 @@ def main():
             return 0 if ok else 1
 
         sides = {"ganc": [], "torch": []}
+        cpu = {"ganc": [], "torch": []}
         infer = {"ganc": [], "torch": []}
         mem = {}
         compiled = None
@@ -278,29 +297,36 @@ def main():
                 compiled.timed_steps(a.warmup)
                 print(f"torch.compile: compiled in {time.perf_counter() - t0:.1f} s")
                 sides["torch.compile"] = []
+                cpu["torch.compile"] = []
                 infer["torch.compile"] = []
             except Exception as e:  # any failure of the compiler stack: that side is skipped, not the run
                 print(f"torch.compile: skipped ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
                 compiled = None
         model.timed_steps(a.warmup)
+        # Inference runs the initial weights, as `ganc bench infer` does (the models above train as they are timed).
+        fresh = TorchCycleGAN(torch, nn, a, tmp, dev)
+        if compiled:
+            fresh_compiled = TorchCycleGAN(torch, nn, a, tmp, dev)
+            fresh_compiled.compile()
         gextra = ["--iters", str(a.iters), "--warmup", str(a.warmup), "--inputs", inputs]
         for r in range(a.rounds):
             g = run_ganc(a, "train", gextra, env)
             sides["ganc"] += [t / 1e3 for t in g["times_ms"]]
+            cpu["ganc"] += [t / 1e3 for t in g["cpu_ms"]]
             mem["ganc"] = g
-            sides["torch"] += model.timed_steps(a.iters)
+            sides["torch"] += model.timed_steps(a.iters, cpu["torch"])
             if compiled:
-                sides["torch.compile"] += compiled.timed_steps(a.iters)
+                sides["torch.compile"] += compiled.timed_steps(a.iters, cpu["torch.compile"])
             if not a.no_infer:
                 gi = run_ganc(a, "infer", gextra, env)
                 infer["ganc"] += [t / 1e3 for t in gi["times_ms"]]
-                times, mean = model.timed_infer(a.iters + a.warmup)
+                times, mean = fresh.timed_infer(a.iters + a.warmup)
                 infer["torch"] += times[a.warmup:]
                 if abs(mean - gi["output_mean"]) > 1e-4:
                     print(f"  inference output means differ: ganc {gi['output_mean']:.7g} torch {mean:.7g}")
                     ok = False
                 if compiled:
-                    times, _ = compiled.timed_infer(a.iters + a.warmup)
+                    times, _ = fresh_compiled.timed_infer(a.iters + a.warmup)
                     infer["torch.compile"] += times[a.warmup:]
             print(f"round {r + 1}/{a.rounds}: ganc {1e3 * statistics.median(sides['ganc']):.1f} ms, "
                   f"torch {1e3 * statistics.median(sides['torch']):.1f} ms (medians so far)", flush=True)
@@ -312,13 +338,18 @@ def main():
     print(f"\nCycleGAN training step, {a.device}, {a.size}x{a.size}, batch {a.batch}, ResNet-{a.blocks} ngf {a.ngf}, "
           f"PatchGAN ndf {a.ndf}, {a.threads} threads, TF32 {'on' if a.tf32 else 'off'}; "
           f"{a.rounds} rounds x {a.iters} steps per side; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"{'side':15s} {'ms/iter':>9s} {'min':>9s} {'images/s':>9s} {'ganc speed-up':>14s}")
+    print(f"OpenBLAS kernels in ganc: {mem['ganc']['blas']}")
+    print(f"{'side':15s} {'ms/iter':>9s} {'min':>9s} {'images/s':>9s} {'ganc speed-up':>14s} {'CPU ms/iter':>12s} "
+          f"{'CPU-time ratio':>15s}")
     results = {"config": vars(a), "load": load, "train": {}, "infer": {}}
+    cbase = statistics.median(cpu["ganc"])
     for side, times in sides.items():
         s = stats(times)
+        s["cpu_ms_median"] = 1e3 * statistics.median(cpu[side])
         results["train"][side] = s
         print(f"{side:15s} {s['ms_median']:9.2f} {s['ms_min']:9.2f} {a.batch * 1e3 / s['ms_median']:9.2f} "
-              f"{statistics.median(times) / base:13.2f}x")
+              f"{statistics.median(times) / base:13.2f}x {s['cpu_ms_median']:12.1f} "
+              f"{statistics.median(cpu[side]) / cbase:14.2f}x")
     if not a.no_infer:
         print(f"\ngenerator inference (G_A, eval, no grad), {a.size}x{a.size}, batch {a.batch}")
         ibase = statistics.median(infer["ganc"])

@@ -5,15 +5,19 @@
  * (random or read from --inputs), so what is timed is what users run. The
  * image pool is off (pool_size 0): a pool swaps images at random, which a
  * reference implementation could not reproduce. docs/bench.md. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+#include <cblas.h>
 
 #include "core/cuda/cuda_backend.h"
 #include "tools/bench.h"
@@ -46,6 +50,14 @@ static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* User + system time of all the process's threads: under load from other
+ * processes it tracks the work done better than the wall clock does. */
+static double cpu_seconds(void) {
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+    return (double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec + 1e-6 * (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 static int by_value(const void *a, const void *b) {
@@ -147,6 +159,8 @@ static ganc_status read_inputs(const char *path, real *a, real *b, int n, int si
 /* DIR/<net>.safetensors under PyTorch's state_dict names (the export's
  * format) for every network, and DIR/inputs.safetensors (real_A, real_B). */
 static ganc_status dump_init(trainer *tr, const batch *b, const char *dir) {
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return GANC_ERR(GANC_ERR_IO, "--dump-init %s: cannot create the directory: %s", dir, strerror(errno));
     char path[1100];
     char *text = config_resolved_text(tr->cfg);
     ganc_status st = GANC_OK;
@@ -229,6 +243,15 @@ static void close_bench(trainer *tr, batch *b) {
     trainer_close(tr);
 }
 
+/* OpenBLAS's kernel set ("Cooperlake", "Haswell"): OPENBLAS_CORETYPE can force a narrower one than the CPU has. */
+static const char *blas_core(void) {
+#ifdef OPENBLAS_CONFIG_H
+    return openblas_get_corename();
+#else
+    return "unknown";
+#endif
+}
+
 static int threads(void) {
 #ifdef _OPENMP
     return omp_get_max_threads();
@@ -260,28 +283,32 @@ static void print_config(const trainer *tr, const bench_opts *o, const char *wha
     config_int(tr->cfg, "D", "ndf", 64, 1, 4096, &ndf);
     bool cuda = tr->t->dev.kind == DEVICE_CUDA;
     if (json)
-        fprintf(f, "\"command\": \"%s\", \"recipe\": \"%s\", \"device\": \"%s\", \"tf32\": %s, \"threads\": %d, "
+        fprintf(f, "\"command\": \"%s\", \"recipe\": \"%s\", \"device\": \"%s\", \"tf32\": %s, \"threads\": %d, \"blas\": \"%s\", "
                    "\"size\": %d, \"batch\": %d, \"blocks\": %ld, \"ngf\": %ld, \"ndf\": %ld, \"warmup\": %d, "
                    "\"iters\": %d",
-                what, tr->recipe->name, cuda ? "cuda" : "cpu", o->tf32 ? "true" : "false", threads(), o->size, o->batch,
+                what, tr->recipe->name, cuda ? "cuda" : "cpu", o->tf32 ? "true" : "false", threads(), blas_core(), o->size, o->batch,
                 blocks, ngf, ndf, o->warmup, o->iters);
     else
-        fprintf(f, "ganc bench %s: %s %dx%d, batch %d, G ngf %ld %ld blocks, D ndf %ld; %s%s, %d threads; "
+        fprintf(f, "ganc bench %s: %s %dx%d, batch %d, G ngf %ld %ld blocks, D ndf %ld; %s%s, %d threads, OpenBLAS %s; "
                    "median of %d after %d warm-up\n",
                 what, tr->recipe->name, o->size, o->size, o->batch, ngf, blocks, ndf, cuda ? "cuda" : "cpu",
-                cuda ? (o->tf32 ? " TF32 on" : " TF32 off") : "", threads(), o->iters, o->warmup);
+                cuda ? (o->tf32 ? " TF32 on" : " TF32 off") : "", threads(), blas_core(), o->iters, o->warmup);
 }
 
-static void print_times(const double *times, int n, int batch_size, bool json) {
-    time_summary s = summarize(times, n);
+/* times: wall seconds per iteration; cpu: CPU seconds of the process per iteration. */
+static void print_times(const double *times, const double *cpu, int n, int batch_size, bool json) {
+    time_summary s = summarize(times, n), c = summarize(cpu, n);
     if (json) {
-        printf(", \"ms_median\": %.4f, \"ms_min\": %.4f, \"ms_mean\": %.4f, \"images_per_s\": %.4f, \"times_ms\": [",
-               1e3 * s.median, 1e3 * s.min, 1e3 * s.mean, batch_size / s.median);
+        printf(", \"ms_median\": %.4f, \"ms_min\": %.4f, \"ms_mean\": %.4f, \"images_per_s\": %.4f, "
+               "\"cpu_ms_median\": %.4f, \"times_ms\": [",
+               1e3 * s.median, 1e3 * s.min, 1e3 * s.mean, batch_size / s.median, 1e3 * c.median);
         for (int i = 0; i < n; i++) printf("%s%.4f", i ? ", " : "", 1e3 * times[i]);
+        printf("], \"cpu_ms\": [");
+        for (int i = 0; i < n; i++) printf("%s%.4f", i ? ", " : "", 1e3 * cpu[i]);
         printf("]");
     } else {
-        printf("  ms/iter   %.2f median (min %.2f, mean %.2f)\n  images/s  %.2f\n", 1e3 * s.median, 1e3 * s.min,
-               1e3 * s.mean, batch_size / s.median);
+        printf("  ms/iter   %.2f median (min %.2f, mean %.2f); CPU time %.2f ms/iter (median, all threads)\n"
+               "  images/s  %.2f\n", 1e3 * s.median, 1e3 * s.min, 1e3 * s.mean, 1e3 * c.median, batch_size / s.median);
     }
 }
 
@@ -322,18 +349,18 @@ int bench_train(int argc, char **argv) {
     trainer tr;
     batch b;
     ganc_status st = open_bench(&tr, &b, &o);
-    double *times = malloc((size_t)o.iters * sizeof *times);
+    double *times = malloc(2 * (size_t)o.iters * sizeof *times), *cpu = times ? times + o.iters : NULL;
     double first[TRAINER_MAX_METRICS], second[TRAINER_MAX_METRICS];
     int n_first = 0, n_second = 0;
     if (!st && !times) st = GANC_ERR(GANC_ERR_MEMORY, "bench: out of memory");
     for (int k = 0; !st && k < o.warmup + o.iters; k++) {
-        double start = now_seconds();
+        double start = now_seconds(), cpu_start = cpu_seconds();
         tape_reset(tr.t);
         st = tr.recipe->train_step(&tr, &b);
         if (!st) st = tr.t->be->sync();
-        double seconds = now_seconds() - start;
+        double seconds = now_seconds() - start, cpu_used = cpu_seconds() - cpu_start;
         tr.step++;
-        if (k >= o.warmup) times[k - o.warmup] = seconds;
+        if (k >= o.warmup) times[k - o.warmup] = seconds, cpu[k - o.warmup] = cpu_used;
         /* The first two steps' losses: the second depends on the first update, so comparing it checks the optimizer too. */
         if (k == 0) memcpy(first, tr.metric_values, (size_t)(n_first = tr.n_metrics) * sizeof *first);
         if (k == 1) memcpy(second, tr.metric_values, (size_t)(n_second = tr.n_metrics) * sizeof *second);
@@ -341,7 +368,7 @@ int bench_train(int argc, char **argv) {
     if (!st) {
         if (o.json) printf("{");
         print_config(&tr, &o, "train", stdout, o.json);
-        print_times(times, o.iters, o.batch, o.json);
+        print_times(times, cpu, o.iters, o.batch, o.json);
         print_memory(&tr, o.json);
         print_losses("losses", tr.metric_names, first, n_first, o.json);
         if (n_second) print_losses("losses_2", tr.metric_names, second, n_second, o.json);
@@ -366,7 +393,7 @@ int bench_infer(int argc, char **argv) {
     const char *g_name = !st && tr.recipe->generator_for ? tr.recipe->generator_for("AtoB") : NULL;
     network *g = g_name ? trainer_network_named(&tr, g_name) : NULL;
     if (!st && !g) st = GANC_ERR(GANC_ERR_ARG, "bench infer: recipe %s has no AtoB generator", tr.recipe->name);
-    double *times = malloc((size_t)o.iters * sizeof *times);
+    double *times = malloc(2 * (size_t)o.iters * sizeof *times), *cpu = times ? times + o.iters : NULL;
     if (!st && !times) st = GANC_ERR(GANC_ERR_MEMORY, "bench: out of memory");
     if (!st) network_set_training(g, false);
     double checksum = 0;
@@ -375,12 +402,12 @@ int bench_infer(int argc, char **argv) {
         tape_no_grad_begin(tr.t);
         /* The input is on the device before the clock starts: this is the network's latency. */
         tensor *x = trainer_batch_tensor(&tr, &b, b.a, "real_A");
-        double start = now_seconds();
+        double start = now_seconds(), cpu_start = cpu_seconds();
         tensor *y = network_forward(g, tr.t, x);
         tape_no_grad_end(tr.t);
         st = y ? tr.t->be->sync() : ganc_error_status();
-        double seconds = now_seconds() - start;
-        if (k >= o.warmup) times[k - o.warmup] = seconds;
+        double seconds = now_seconds() - start, cpu_used = cpu_seconds() - cpu_start;
+        if (k >= o.warmup) times[k - o.warmup] = seconds, cpu[k - o.warmup] = cpu_used;
         /* The output's mean, so a reference can check it ran the same network. */
         if (!st && k == 0) {
             real *host = malloc(y->numel * sizeof *host);
@@ -393,7 +420,7 @@ int bench_infer(int argc, char **argv) {
     if (!st) {
         if (o.json) printf("{");
         print_config(&tr, &o, "infer", stdout, o.json);
-        print_times(times, o.iters, o.batch, o.json);
+        print_times(times, cpu, o.iters, o.batch, o.json);
         print_memory(&tr, o.json);
         if (o.json) printf(", \"output_mean\": %.9g}\n", checksum);
         else printf("  output    mean %.9g (%s, eval mode, no gradient)\n", checksum, g_name);
