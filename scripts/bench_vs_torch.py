@@ -239,6 +239,15 @@ def stats(times):
     return {"ms_median": statistics.median(ms), "ms_min": min(ms), "n": len(ms)}
 
 
+def peak_rss_bytes():
+    """VmHWM: this process's own peak (ru_maxrss would include a parent's peak carried across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def cpu_seconds():
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
@@ -330,7 +339,7 @@ def main():
                     infer["torch.compile"] += times[a.warmup:]
             print(f"round {r + 1}/{a.rounds}: ganc {1e3 * statistics.median(sides['ganc']):.1f} ms, "
                   f"torch {1e3 * statistics.median(sides['torch']):.1f} ms (medians so far)", flush=True)
-        torch_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        torch_rss = peak_rss_bytes()
         torch_dev_peak = torch.cuda.max_memory_allocated() if a.device == "cuda" else 0
 
     base = statistics.median(sides["ganc"])
