@@ -1,5 +1,7 @@
 #include "core/arena.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,14 @@ void arena_init(arena *a, const backend *be, size_t initial_capacity, bool poiso
     a->be = be;
     a->poison_on_reset = poison_on_reset;
     a->capacity = align_up(initial_capacity);
+    const char *text = getenv("GANC_ARENA_LIMIT_MB");
+    if (text && *text) {
+        char *end;
+        errno = 0;
+        unsigned long long mb = strtoull(text, &end, 10);
+        if (errno || *end || mb == 0 || mb > SIZE_MAX >> 20) a->limit_text = text;
+        else a->limit = (size_t)mb << 20;
+    }
 }
 
 size_t arena_in_use(const arena *a) { return a->used + a->extra_bytes; }
@@ -99,6 +109,15 @@ ganc_status arena_check_guards(const arena *a) {
 
 static void *arena_take(arena *a, size_t bytes) {
     bytes = align_up(bytes ? bytes : 1);
+    if (a->limit_text) {
+        GANC_ERR(GANC_ERR_ARG, "GANC_ARENA_LIMIT_MB = \"%s\": expected a whole number of MiB > 0", a->limit_text);
+        return NULL;
+    }
+    if (a->limit && arena_in_use(a) + bytes > a->limit) {
+        GANC_ERR(GANC_ERR_MEMORY, "arena (%s): out of memory allocating %zu bytes (%zu in use, limit %zu MiB from "
+                 "GANC_ARENA_LIMIT_MB)", a->be->name, bytes, arena_in_use(a), a->limit >> 20);
+        return NULL;
+    }
     void *p = NULL;
     if (!a->block && a->capacity) {
         a->block = take_from_device(a, a->capacity);

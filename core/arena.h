@@ -20,6 +20,8 @@ typedef struct arena {
     size_t extra_bytes;    /* bytes handed out from overflow chunks this step */
     size_t peak;           /* most bytes in use at once, over all steps */
     size_t allocations;    /* calls to the device allocator, for tests */
+    size_t limit;          /* most bytes in use at once, from GANC_ARENA_LIMIT_MB; 0: none */
+    const char *limit_text; /* that variable when it is not a number (reported at the first allocation) */
     bool poison_on_reset;  /* host arenas of metadata: catch use after reset */
     /* Test aid (arena_set_guard): sentinel regions around allocations. */
     size_t guard;
@@ -36,6 +38,9 @@ typedef struct arena_guard {
 /* What guards hold: a value no kernel should leave there by chance. */
 #define ARENA_GUARD_VALUE ((real)-98765.4375)
 
+/* The environment variable GANC_ARENA_LIMIT_MB=N caps every arena at N MiB
+ * in use at once: a step that needs more fails with GANC_ERR_MEMORY, as it
+ * would on a smaller machine (docs/reliability.md). */
 void arena_init(arena *a, const backend *be, size_t initial_capacity, bool poison_on_reset);
 void arena_release(arena *a);
 /* NULL with an error set when the device is out of memory. */

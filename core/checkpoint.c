@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -283,7 +284,38 @@ static ganc_status sync_directory(const char *path) {
     return GANC_OK;
 }
 
+/* Test-only fault injection, read from the environment at each write
+ * (docs/reliability.md). GANC_TEST_CHECKPOINT_DELAY_MS pauses halfway
+ * through the temporary file, so that a test's SIGKILL can land inside a
+ * write. GANC_TEST_FAIL_WRITE_AFTER_BYTES makes a write fail with ENOSPC
+ * once the checkpoint writes of this process have written that many bytes
+ * in all, as a disk that fills up would. */
+static size_t bytes_written_in_process;
+
+static ganc_status env_count(const char *name, long *out) {
+    *out = -1;
+    const char *s = getenv(name);
+    if (!s || !*s) return GANC_OK;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 0)
+        return GANC_ERR(GANC_ERR_ARG, "%s = \"%s\": expected a whole number >= 0 (a test-only setting)", name, s);
+    *out = v;
+    return GANC_OK;
+}
+
+static void pause_ms(long ms) {
+    struct timespec t = {ms / 1000, ms % 1000 * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+    }
+}
+
 static ganc_status write_atomically(const char *path, const span *parts, int n_parts) {
+    long delay_ms, fail_after;
+    ganc_status st = env_count("GANC_TEST_CHECKPOINT_DELAY_MS", &delay_ms);
+    if (!st) st = env_count("GANC_TEST_FAIL_WRITE_AFTER_BYTES", &fail_after);
+    if (st) return st;
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
         return GANC_ERR(GANC_ERR_ARG, "checkpoint: path too long: %s", path);
@@ -293,25 +325,51 @@ static ganc_status write_atomically(const char *path, const span *parts, int n_p
                         strerror(errno));
     long limit = crash_after; /* one write only */
     crash_after = -1;
-    size_t written = 0;
-    for (int i = 0; i < n_parts; i++) {
-        size_t n = parts[i].n;
-        bool crash = limit >= 0 && written + n > (size_t)limit;
-        if (crash) n = (size_t)limit - written;
-        if (fwrite(parts[i].p, 1, n, f) != n) {
-            int err = errno;
-            fclose(f);
-            unlink(tmp);
-            return GANC_ERR(GANC_ERR_IO, "checkpoint %s: writing %s failed: %s", path, tmp, strerror(err));
-        }
-        written += n;
-        if (crash) {
-            fclose(f);
-            return GANC_ERR(GANC_ERR_IO, "checkpoint %s: simulated crash after %zu bytes of %s (test hook)", path,
-                            written, tmp);
+    size_t total = 0, written = 0;
+    for (int i = 0; i < n_parts; i++) total += parts[i].n;
+    bool crash = false, injected = false, paused = delay_ms <= 0;
+    int err = 0;
+    for (int i = 0; i < n_parts && !err && !crash; i++) {
+        const unsigned char *p = parts[i].p;
+        size_t left = parts[i].n;
+        while (left && !err && !crash) {
+            size_t n = left;
+            if (!paused && written < total / 2 && written + n > total / 2) n = total / 2 - written;
+            if (limit >= 0 && written + n > (size_t)limit) {
+                n = (size_t)limit - written;
+                crash = true;
+            }
+            if (fail_after >= 0 && bytes_written_in_process + n > (size_t)fail_after) {
+                n = (size_t)fail_after - bytes_written_in_process;
+                err = ENOSPC;
+                injected = true;
+            }
+            if (n && fwrite(p, 1, n, f) != n) {
+                err = errno;
+                injected = false;
+            }
+            written += n;
+            bytes_written_in_process += n;
+            p += n;
+            left -= n;
+            if (!paused && written >= total / 2) {
+                paused = true;
+                fflush(f); /* so that a kill during the pause leaves a partial file on disk */
+                pause_ms(delay_ms);
+            }
         }
     }
-    int err = 0;
+    if (crash && !err) {
+        fclose(f);
+        return GANC_ERR(GANC_ERR_IO, "checkpoint %s: simulated crash after %zu bytes of %s (test hook)", path, written,
+                        tmp);
+    }
+    if (err) {
+        fclose(f);
+        unlink(tmp);
+        return GANC_ERR(GANC_ERR_IO, "checkpoint %s: writing %s failed: %s%s", path, tmp, strerror(err),
+                        injected ? " (injected by GANC_TEST_FAIL_WRITE_AFTER_BYTES)" : "");
+    }
     if (fflush(f) || fsync(fileno(f))) err = errno;
     if (fclose(f) && !err) err = errno;
     if (err) {

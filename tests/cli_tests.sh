@@ -6,10 +6,14 @@ set -u
 export GANC=${GANC:-bin/ganc}
 export GANC_F64=${GANC_F64:-bin/ganc-f64}
 pass=0 fail=0 skip=0
+# Each script's wall and CPU seconds, to keep CI's time in view; CPU time
+# is the figure that holds on a machine shared with other jobs.
+TIMEFORMAT='%R %U %S'
 for script in tests/cli/*.sh; do
-    out=$(bash "$script" 2>&1)
-    status=$?
+    { time out=$(bash "$script" 2>&1); status=$?; } 2>"${TMPDIR:-/tmp}/ganc_cli_time.$$"
     echo "$out"
+    read -r real user sys <"${TMPDIR:-/tmp}/ganc_cli_time.$$"
+    echo "[time] $script: ${real} s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}') s CPU"
     pass=$((pass + $(grep -c '^PASS ' <<<"$out")))
     fail=$((fail + $(grep -c '^FAIL ' <<<"$out")))
     skip=$((skip + $(grep -c '^SKIP ' <<<"$out")))
@@ -18,4 +22,5 @@ for script in tests/cli/*.sh; do
         fail=$((fail + 1))
     fi
 done
+rm -f "${TMPDIR:-/tmp}/ganc_cli_time.$$"
 echo "[cli runner] $pass pass / $fail fail / $skip skip"

@@ -41,7 +41,9 @@ static void print_groups(const checkpoint *ck) {
 
 /* A safetensors file starts with its header's length, then the JSON's '{'.
  * An ONNX model starts with its ir_version field (key 0x08) or is named
- * *.onnx; everything else goes to the safetensors reader and its errors. */
+ * *.onnx (a file too short to tell by its bytes goes by its name, so that an
+ * empty model.onnx is reported as a bad ONNX file); everything else goes to
+ * the safetensors reader and its errors. */
 static bool looks_like_onnx(const char *path) {
     unsigned char head[9];
     FILE *f = fopen(path, "rb");
@@ -50,7 +52,8 @@ static bool looks_like_onnx(const char *path) {
     fclose(f);
     size_t n = strlen(path);
     bool named = n > 5 && strcmp(path + n - 5, ".onnx") == 0;
-    return full && head[8] != '{' && (head[0] == 0x08 || named);
+    if (!full) return named;
+    return head[8] != '{' && (head[0] == 0x08 || named);
 }
 
 static int info_onnx(const char *path) {

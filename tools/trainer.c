@@ -91,6 +91,7 @@ static ganc_status resume_or_start(trainer *tr, bool resume) {
     if (st) return st;
     st = trainer_load_state(tr, ck, true);
     checkpoint_free(ck);
+    if (!st) tr->saved_step = tr->step;
     return st;
 }
 
@@ -156,6 +157,7 @@ ganc_status trainer_move_to_device(trainer *tr) {
 ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_atomic_t *stop_requested) {
     memset(tr, 0, sizeof *tr);
     tr->stop_requested = stop_requested;
+    tr->saved_step = -1;
     long steps, epochs;
     const char *out, *device_text;
     ganc_status st = read_config(tr, o);
@@ -180,6 +182,7 @@ ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_ato
     if ((st = trainer_add_frozen_networks(tr, true))) return st;
     if ((st = config_check_unused(tr->cfg))) return st;
     if ((st = make_dirs(tr->out_dir))) return st;
+    if ((st = trainer_remove_stale_temporaries(tr))) return st;
     if ((st = resume_or_start(tr, o->resume))) return st;
     if ((st = trainer_move_to_device(tr))) return st;
     if ((st = open_logs(tr, o->resume))) return st;
@@ -230,11 +233,28 @@ static ganc_status log_step(trainer *tr) {
     return st;
 }
 
+/* checkpoint_write is atomic, so a failed save (disk full, read-only
+ * directory) leaves the previous checkpoint as it was: say which step it
+ * holds, so the user knows what --resume will continue from. */
+static ganc_status save(trainer *tr) {
+    ganc_status st = trainer_save(tr);
+    if (!st) {
+        tr->saved_step = tr->step;
+        return GANC_OK;
+    }
+    char cause[768];
+    snprintf(cause, sizeof cause, "%s", ganc_error_message());
+    if (tr->saved_step < 0)
+        return GANC_ERR(st, "%s; training stopped at step %ld, before any checkpoint was written", cause, tr->step);
+    return GANC_ERR(st, "%s; training stopped at step %ld, and the checkpoint of step %ld is unchanged", cause,
+                    tr->step, tr->saved_step);
+}
+
 ganc_status trainer_run(trainer *tr) {
     ganc_status st = GANC_OK;
     while (!st && tr->step < tr->total_steps) {
         if (*tr->stop_requested) {
-            st = trainer_save(tr);
+            st = save(tr);
             progress_message(&tr->bar, "interrupted: checkpoint saved at step %ld (resume with --resume)", tr->step);
             return st;
         }
@@ -247,11 +267,11 @@ ganc_status trainer_run(trainer *tr) {
         st = log_step(tr);
         if (!st && tr->sample_every && tr->step % tr->sample_every == 0) st = write_samples(tr, b);
         if (!st && tr->checkpoint_every && tr->step % tr->checkpoint_every == 0) {
-            st = trainer_save(tr);
+            st = save(tr);
             if (!st) progress_message(&tr->bar, "checkpoint saved at step %ld", tr->step);
         }
     }
-    if (!st) st = trainer_save(tr);
+    if (!st) st = save(tr);
     progress_finish(&tr->bar);
     if (!st) printf("done: %ld steps; checkpoint %s/checkpoints/latest.safetensors\n", tr->step, tr->out_dir);
     if (!st && tr->t->dev.kind == DEVICE_CUDA) {

@@ -48,6 +48,7 @@ typedef struct trainer {
 
     /* progress: step counts finished steps; total from [train] */
     long step, total_steps;
+    long saved_step; /* step of the checkpoint on disk; -1 while there is none */
     int log_every, sample_every, checkpoint_every;
 
     trainer_network nets[TRAINER_MAX_NETWORKS];
@@ -117,6 +118,10 @@ void trainer_close(trainer *tr);
 ganc_status trainer_move_to_device(trainer *tr);
 /* Writes the full state to DIR/checkpoints/latest.safetensors. */
 ganc_status trainer_save(trainer *tr);
+/* Deletes OUT/checkpoints/latest.safetensors.tmp.<pid> files left by runs
+ * killed inside a checkpoint write (their pid no longer exists), and says
+ * so on stdout. */
+ganc_status trainer_remove_stale_temporaries(const trainer *tr);
 
 /* Restores weights from `ck`; with `full`, also optimizers, pools, RNGs
  * and the step, and requires every entry of the file to be used. */

@@ -3,11 +3,14 @@
  * pools, the trainer's RNG, the step and the resolved config. The data
  * order and the lr schedule are functions of (seed, step), so nothing else
  * is needed for an exact resume. */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tools/trainer.h"
 
@@ -42,6 +45,28 @@ ganc_status trainer_save(trainer *tr) {
     if (!st) st = checkpoint_write(ck, path);
     free(config_text);
     checkpoint_free(ck);
+    return st;
+}
+
+ganc_status trainer_remove_stale_temporaries(const trainer *tr) {
+    char dir[1100], path[1400];
+    snprintf(dir, sizeof dir, "%s/checkpoints", tr->out_dir);
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? GANC_OK : GANC_ERR(GANC_ERR_IO, "cannot read %s: %s", dir, strerror(errno));
+    static const char prefix[] = "latest.safetensors.tmp.";
+    ganc_status st = GANC_OK;
+    for (struct dirent *e; !st && (e = readdir(d));) {
+        if (strncmp(e->d_name, prefix, sizeof prefix - 1) != 0) continue;
+        char *end;
+        long pid = strtol(e->d_name + sizeof prefix - 1, &end, 10);
+        if (*end || pid <= 0) continue;
+        /* A live process other than this one may be writing it: leave it alone. */
+        if (pid != (long)getpid() && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) != 0) st = GANC_ERR(GANC_ERR_IO, "cannot remove the stale %s: %s", path, strerror(errno));
+        else printf("removed %s (left by a run killed while writing a checkpoint)\n", path);
+    }
+    closedir(d);
     return st;
 }
 

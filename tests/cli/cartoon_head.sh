@@ -117,6 +117,23 @@ else
     echo "FAIL eval_unpaired_data: ${out: -300}"
 fi
 
+# The last steps of the pipeline: cartoons of a folder of photos, and G exported to ONNX.
+trained="$work/trained/checkpoints/latest.safetensors"
+expect_ok translate_photo_folder "$GANC" translate --checkpoint "$trained" --input "$work/faces/testA" \
+    --output "$work/AtoB"
+n_in=$(find "$work/faces/testA" -name '*.png' | wc -l)
+n_out=$(find "$work/AtoB" -name '*.png' | wc -l)
+if [ "$n_out" -eq "$n_in" ] && [ "$n_in" -gt 0 ]; then echo "PASS translate_writes_every_photo ($n_out)"
+else echo "FAIL translate_writes_every_photo: $n_out of $n_in"; fi
+expect_ok export_cartoon_g "$GANC" export --checkpoint "$trained" --net G_A --format onnx --dynamic \
+    --out "$work/cartoon_g.onnx"
+out=$("$GANC" info "$work/cartoon_g.onnx" 2>&1)
+if grep -Eq 'input +float32 +\(batch,3,height,width\)' <<<"$out" && grep -q 'InstanceNormalization' <<<"$out"; then
+    echo "PASS export_cartoon_g_info"
+else
+    echo "FAIL export_cartoon_g_info: ${out: -400}"
+fi
+
 # ---- bad arguments ----
 ck="$work/trained/checkpoints/latest.safetensors"
 expect_fail eval_needs_data '--checkpoint and --data are required' "$GANC" eval --checkpoint "$ck"
