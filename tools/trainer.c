@@ -135,7 +135,7 @@ static ganc_status write_summaries(trainer *tr) {
 
 /* Networks and optimizers are built (and resumed) on the CPU, then move to
  * the run's device in one go. */
-static ganc_status move_to_device(trainer *tr) {
+ganc_status trainer_move_to_device(trainer *tr) {
     device dev = tr->t->dev;
     if (dev.kind == DEVICE_CPU) return GANC_OK;
     ganc_status st = GANC_OK;
@@ -184,7 +184,7 @@ ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_ato
     if ((st = make_dirs(tr->out_dir))) return st;
     if ((st = trainer_remove_stale_temporaries(tr))) return st;
     if ((st = resume_or_start(tr, o->resume))) return st;
-    if ((st = move_to_device(tr))) return st;
+    if ((st = trainer_move_to_device(tr))) return st;
     if ((st = open_logs(tr, o->resume))) return st;
     tr->loader = prefetch_new(tr->data, tr->batch_size, true, tr->step, 2);
     if (!tr->loader) return ganc_error_status();

@@ -113,6 +113,9 @@ ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_ato
 /* Runs to total_steps or until *stop_requested; saves on the way out. */
 ganc_status trainer_run(trainer *tr);
 void trainer_close(trainer *tr);
+/* Moves every network (and its optimizer) from the CPU, where they are
+ * built, to the tape's device; a no-op on the CPU. */
+ganc_status trainer_move_to_device(trainer *tr);
 /* Writes the full state to DIR/checkpoints/latest.safetensors. */
 ganc_status trainer_save(trainer *tr);
 /* Deletes OUT/checkpoints/latest.safetensors.tmp.<pid> files left by runs

@@ -137,13 +137,41 @@ static inline real unary_derivative(unary_kind k, real p0, real p1, real x, real
     return 0;
 }
 
+/* The activations and scalings of every layer get a loop of their own, with
+ * the kind a constant: the switch folds away and the loop vectorizes (a
+ * switch per element kept it scalar: 10% of a CycleGAN step). Same
+ * expressions, so the same values. Kinds that call libm keep one loop. */
+#define UNARY_CHEAP_KINDS(X) X(UNARY_ADD_SCALAR) X(UNARY_MUL_SCALAR) X(UNARY_NEG) X(UNARY_RELU) X(UNARY_LEAKY_RELU)
+
+#define UNARY_FORWARD_CASE(K)                                                                                     \
+    case K:                                                                                                      \
+        _Pragma("omp parallel for simd if (n >= PARALLEL_MIN)") for (size_t i = 0; i < n; i++) y[i] =             \
+            unary_apply(K, p0, p1, x[i]);                                                                        \
+        return;
+
 static void cpu_unary_forward(unary_kind k, real p0, real p1, const real *x, real *y, size_t n) {
+    switch (k) {
+        UNARY_CHEAP_KINDS(UNARY_FORWARD_CASE)
+    default:
+        break;
+    }
 #pragma omp parallel for if (n >= PARALLEL_MIN)
     for (size_t i = 0; i < n; i++) y[i] = unary_apply(k, p0, p1, x[i]);
 }
 
+#define UNARY_BACKWARD_CASE(K)                                                                                    \
+    case K:                                                                                                      \
+        _Pragma("omp parallel for simd if (n >= PARALLEL_MIN)") for (size_t i = 0; i < n; i++) dx[i] +=           \
+            unary_derivative(K, p0, p1, x[i], y[i]) * dy[i];                                                     \
+        return;
+
 static void cpu_unary_backward(unary_kind k, real p0, real p1, const real *x, const real *y, const real *dy,
                                real *dx, size_t n) {
+    switch (k) {
+        UNARY_CHEAP_KINDS(UNARY_BACKWARD_CASE)
+    default:
+        break;
+    }
 #pragma omp parallel for if (n >= PARALLEL_MIN)
     for (size_t i = 0; i < n; i++) dx[i] += unary_derivative(k, p0, p1, x[i], y[i]) * dy[i];
 }
