@@ -18,7 +18,7 @@ static const command commands[] = {
     {"export", cmd_export, "export a trained network to ONNX or safetensors"},
     {"eval", cmd_eval, "metrics of trained checkpoints on held-out data (table and CSV)"},
     {"gradcheck", cmd_gradcheck, "finite-difference gradient checks of every op"},
-    {"bench", cmd_bench, "benchmarks (bench ops)"},
+    {"bench", cmd_bench, "benchmarks (bench ops|train|infer|synth)"},
     {"device", cmd_device, "show which device --device would pick"},
     {"synth", cmd_synth, "render synthetic faces with labels"},
 };
