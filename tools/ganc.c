@@ -19,6 +19,7 @@ static const command commands[] = {
     {"bench", cmd_bench, "benchmarks (bench ops)"},
     {"device", cmd_device, "show which device --device would pick"},
     {"synth", cmd_synth, "render synthetic faces with labels"},
+    {"pinch", cmd_pinch, "bone parameters of a face photo and its virtual face (face_pinch)"},
 };
 
 static void usage(FILE *out) {
