@@ -46,8 +46,9 @@ static const module_type mlp_type = {.name = "MLP", .forward = mlp_forward};
 
 ganc_status mlp_build(network *net, const mlp_opts *o) {
     if (o->in_features < 1 || o->width < 1 || o->layers < 1 || o->outputs < 1)
-        return GANC_ERR(GANC_ERR_ARG, "network %s: mlp: in_features %d, width %d, layers %d and outputs %d must be >= 1",
-                        net->name, o->in_features, o->width, o->layers, o->outputs);
+        return GANC_ERR(GANC_ERR_ARG,
+                        "network %s: mlp: in_features %d, width %d, layers %d and outputs %d must be >= 1", net->name,
+                        o->in_features, o->width, o->layers, o->outputs);
     mlp_root *r = (mlp_root *)module_alloc(net, &mlp_type, "", sizeof *r);
     if (!r) return ganc_error_status();
     r->in_features = o->in_features;
@@ -68,7 +69,9 @@ ganc_status mlp_build(network *net, const mlp_opts *o) {
         if (!st && o->dropout > 0)
             st = module_add_child(seq, dropout_new(net, module_next_path(seq, p, sizeof p), o->dropout));
     }
-    if (!st && o->out_activation == MLP_SIGMOID) st = module_add_child(seq, sigmoid_new(net, module_next_path(seq, p, sizeof p)));
-    if (!st && o->out_activation == MLP_TANH) st = module_add_child(seq, tanh_new(net, module_next_path(seq, p, sizeof p)));
+    if (!st && o->out_activation != MLP_NONE) {
+        module_next_path(seq, p, sizeof p);
+        st = module_add_child(seq, o->out_activation == MLP_SIGMOID ? sigmoid_new(net, p) : tanh_new(net, p));
+    }
     return st;
 }

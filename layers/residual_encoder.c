@@ -12,7 +12,7 @@ ganc_status residual_encoder_read(config *c, const char *section, residual_encod
     if (!st) st = config_int(c, section, "width", 16, 1, 4096, &width);
     if (!st) st = config_int(c, section, "n_blocks", 4, 1, 8, &blocks);
     if (!st) st = config_int(c, section, "image_size", 64, 2, 1 << 14, &size);
-    if (!st) st = arch_read_norm(c, section, "instance", &o->norm);
+    if (!st) st = arch_read_norm(c, section, "batch", &o->norm);
     if (st) return st;
     if (size % (1L << blocks))
         return GANC_ERR(GANC_ERR_ARG, "config: [%s] image_size = %ld must be divisible by 2^n_blocks = %ld", section,

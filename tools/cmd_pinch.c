@@ -83,7 +83,8 @@ static ganc_status load_photo(const char *path, int load, int side, real *chw) {
 static ganc_status write_virtual(const char *path, const float params[SYNTH_N_PARAMS], int side) {
     synth_renderer *r = synth_renderer_new(side, side);
     uint8_t *rgb = malloc(3 * (size_t)side * side);
-    ganc_status st = r && rgb ? GANC_OK : GANC_ERR(GANC_ERR_MEMORY, "pinch: out of memory for a %dx%d render", side, side);
+    ganc_status st = GANC_OK;
+    if (!r || !rgb) st = GANC_ERR(GANC_ERR_MEMORY, "pinch: out of memory for a %dx%d render", side, side);
     synth_face face = {0};
     memcpy(face.p, params, sizeof face.p);
     if (!st) st = synth_render(r, SYNTH_VIRTUAL, &face, rgb, NULL, NULL);
@@ -177,7 +178,8 @@ static ganc_status evaluate(pinch_model *m, const char *dir, const char *grid_pa
     grid g = {0};
     int cols[SYNTH_N_PARAMS];
     size_t plane = 3 * (size_t)m->side * m->side;
-    real *images = malloc(sizeof(real) * plane * EVAL_CHUNK), *bones = malloc(sizeof(real) * PINCH_N_BONES * EVAL_CHUNK);
+    real *images = malloc(sizeof(real) * plane * EVAL_CHUNK);
+    real *bones = malloc(sizeof(real) * PINCH_N_BONES * EVAL_CHUNK);
     float (*truth)[SYNTH_N_PARAMS] = malloc(sizeof *truth * EVAL_CHUNK);
     const char **paths = malloc(sizeof *paths * EVAL_CHUNK);
     ganc_status st = images && bones && truth && paths ? GANC_OK : GANC_ERR(GANC_ERR_MEMORY, "pinch: out of memory");
@@ -208,7 +210,8 @@ static ganc_status evaluate(pinch_model *m, const char *dir, const char *grid_pa
     if (!st) {
         printf("pinch eval: %ld images of %s\n%-12s %8s %14s\n", n, dir, "group", "MAE", "constant 0.5");
         for (int k = 0; k <= PINCH_N_GROUPS; k++)
-            printf("%-12s %8.4f %14.4f\n", pinch_group_name(k), pinch_error_mae(&model, k), pinch_error_mae(&constant, k));
+            printf("%-12s %8.4f %14.4f\n", pinch_group_name(k), pinch_error_mae(&model, k),
+                   pinch_error_mae(&constant, k));
         printf("\n%-16s %-11s %8s %14s\n", "bone", "group", "MAE", "constant 0.5");
         for (int i = 0; i < PINCH_N_BONES; i++)
             printf("%-16s %-11s %8.4f %14.4f\n", synth_param_name(pinch_bone_param[i]),

@@ -31,8 +31,9 @@ ganc_status pinch_param_columns(const dataset *ds, const char *section, int cols
         for (int j = 0; j < k && cols[i] < 0; j++)
             if (strcmp(dataset_label_name(ds, j), want) == 0) cols[i] = j;
         if (cols[i] < 0)
-            return GANC_ERR(GANC_ERR_ARG, "[%s]: the labels have no column %s: face pinching reads the 39 parameter "
-                            "columns of `ganc synth`'s labels.csv (kind = labelled, label_columns = p_*)", section, want);
+            return GANC_ERR(GANC_ERR_ARG,
+                            "[%s]: the labels have no column %s: face pinching reads the 39 parameter columns of "
+                            "`ganc synth`'s labels.csv (kind = labelled, label_columns = p_*)", section, want);
     }
     return GANC_OK;
 }
