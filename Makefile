@@ -41,10 +41,18 @@ TEST_PLUGIN_SRC := $(wildcard tests/plugins/*.c)
 
 ifeq ($(CUDA),1)
   CUDA_OBJ := $(CU_SRC:%.cu=$(BUILD)/%.o)
-  # Static cudart: the binary starts on machines without the CUDA runtime and falls back to the CPU.
-  CUDA_LIBS := -L$(CUDA_HOME)/lib64 -L$(CUDNN_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
-  NVFLAGS  := -O2 -I. -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
-              -Xcompiler -Wall
+  # Static cudart: the binary starts on machines without a GPU or driver and
+  # falls back to the CPU. cuBLAS and cuDNN are loaded with dlopen when a GPU
+  # is first used (core/cuda/cuda_libs.cu), from the loader's paths or these.
+  CUDA_LIBDIRS := $(CUDA_HOME)/lib64:$(CUDNN_HOME)/lib64:$(CUDNN_HOME)/lib
+  CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
+  # sm_90 code for the H100/H200 plus compute_90 PTX for newer GPUs to JIT.
+  # --fmad=false: no contraction of a*b+c into one rounding, as the CPU
+  # reference computes, so index arithmetic and sums round the same way.
+  NVFLAGS  := -O2 -std=c++17 -I. -I$(CUDNN_HOME)/include --fmad=false -DGANC_CUDA_LIB_DIRS='"$(CUDA_LIBDIRS)"' \
+              -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
+              -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-missing-field-initializers \
+              $(if $(filter 1,$(WERROR)),-Werror all-warnings -Xcompiler -Werror)
 else
   CUDA_OBJ := $(BUILD)/core/cuda/cuda_stub.o
 endif
@@ -79,7 +87,7 @@ $(BUILD64)/%.o: %.c
 
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVFLAGS) -c $< -o $@
+	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
 
 # A plugin is built per variant: its `real` must match the binary that loads it.
 $(BUILD)/plugins/lib%.so: losses/plugins/%.c

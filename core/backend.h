@@ -21,6 +21,7 @@ struct shape_kernels;
 struct loss_kernels;
 struct image_kernels;
 struct random_kernels;
+struct optim_kernels;
 
 typedef struct backend {
     const char *name;
@@ -33,6 +34,10 @@ typedef struct backend {
     void (*download)(void *host, const void *src, size_t bytes); /* device -> host */
     void (*fill)(real *dst, real value, size_t n);
     void (*axpy)(real *y, real a, const real *x, size_t n); /* y += a*x */
+    /* Waits for the device's queued work. Kernels cannot return an error,
+     * so a device records the first one it meets; this returns it (with the
+     * failed call and its file:line) and clears it. Always GANC_OK on the CPU. */
+    ganc_status (*sync)(void);
 
     const struct elementwise_kernels *elementwise;
     const struct reduce_kernels *reduce;
@@ -44,12 +49,13 @@ typedef struct backend {
     const struct loss_kernels *loss;
     const struct image_kernels *image;
     const struct random_kernels *random;
+    const struct optim_kernels *optim;
 } backend;
 
 extern const backend cpu_backend;
 
 /* The backend of a device, or NULL with an error when it is not available
- * (CUDA not built, no GPU, kernels missing). */
+ * (CUDA not built, no GPU or driver, the GPU failed to initialise). */
 const backend *backend_get(device d);
 
 #endif

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/backend.h"
+
 struct checkpoint {
     char *origin;
     checkpoint_tensor *tensors;
@@ -52,6 +54,13 @@ static checkpoint_tensor *find(const checkpoint *ck, const char *name) {
 }
 
 const checkpoint_tensor *checkpoint_find(const checkpoint *ck, const char *name) { return find(ck, name); }
+
+ganc_status checkpoint_set_int64(checkpoint *ck, const char *name) {
+    checkpoint_tensor *t = find(ck, name);
+    if (!t) return GANC_ERR(GANC_ERR_ARG, "checkpoint %s has no tensor %s to store as int64", origin_of(ck), name);
+    t->dtype = SAFETENSORS_I64;
+    return GANC_OK;
+}
 
 static char *dup_string(const char *s) {
     size_t n = strlen(s) + 1;
@@ -319,7 +328,8 @@ static ganc_status write_atomically(const char *path, const span *parts, int n_p
 
 ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
     size_t payload_bytes = 0;
-    for (size_t i = 0; i < ck->n; i++) payload_bytes += 4 * ck->tensors[i].numel;
+    for (size_t i = 0; i < ck->n; i++)
+        payload_bytes += (ck->tensors[i].dtype == SAFETENSORS_I64 ? 8 : 4) * ck->tensors[i].numel;
     safetensors_header h = {0};
     h.tensors = calloc(ck->n ? ck->n : 1, sizeof *h.tensors);
     h.meta = calloc(ck->n_meta + 2, sizeof *h.meta);
@@ -335,12 +345,13 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
         const checkpoint_tensor *t = &ck->tensors[i];
         safetensors_tensor *st = &h.tensors[i];
         st->name = t->name;
-        st->dtype = SAFETENSORS_F32;
+        st->dtype = t->dtype == SAFETENSORS_I64 ? SAFETENSORS_I64 : SAFETENSORS_F32;
         st->ndim = t->ndim;
         memcpy(st->shape, t->shape, sizeof st->shape);
         st->begin = at;
-        st->end = at + 4 * t->numel;
-        safetensors_encode_f32(t->data, t->numel, payload + at);
+        st->end = at + safetensors_dtype_size(st->dtype) * t->numel;
+        if (st->dtype == SAFETENSORS_I64) safetensors_encode_i64(t->data, t->numel, payload + at);
+        else safetensors_encode_f32(t->data, t->numel, payload + at);
         at = st->end;
     }
     h.n_tensors = ck->n;
@@ -401,6 +412,7 @@ static ganc_status fill_checkpoint(checkpoint *ck, const safetensors_header *h, 
         const safetensors_tensor *t = &h->tensors[i];
         checkpoint_tensor *e = add_entry(ck, t->name, t->ndim, t->shape);
         if (!e) return ganc_error_status();
+        e->dtype = t->dtype;
         safetensors_decode(t->dtype, payload + t->begin, e->numel, e->data);
     }
     for (size_t i = 0; i < h->n_meta; i++) {
@@ -476,27 +488,60 @@ static ganc_status block_name(char *buf, size_t size, const char *prefix, const 
     return GANC_OK;
 }
 
-ganc_status checkpoint_put_block(checkpoint *ck, const char *prefix, const param_set *ps, const real *block) {
-    char name[256];
-    for (size_t i = 0; i < ps->count; i++) {
-        const param_entry *e = &ps->entries[i];
-        ganc_status st = block_name(name, sizeof name, prefix, e->name);
-        if (!st) st = checkpoint_add(ck, name, e->t->ndim, e->t->shape, block + e->offset);
-        if (st) return st;
-    }
-    return GANC_OK;
+/* A host buffer for a block of a set that lives on a GPU (NULL with an
+ * error on no memory), and the set's backend in *be. */
+static real *host_block(const param_set *ps, const backend **be) {
+    *be = backend_get(ps->dev);
+    if (!*be) return NULL;
+    real *host = malloc((ps->numel ? ps->numel : 1) * sizeof(real));
+    if (!host) GANC_ERR(GANC_ERR_MEMORY, "checkpoint: out of memory for a host copy of %s", ps->name);
+    return host;
 }
 
+ganc_status checkpoint_put_block(checkpoint *ck, const char *prefix, const param_set *ps, const real *block) {
+    char name[256];
+    real *copy = NULL;
+    const backend *be = NULL;
+    ganc_status st = GANC_OK;
+    if (ps->dev.kind != DEVICE_CPU && ps->numel) {
+        if (!(copy = host_block(ps, &be))) return ganc_error_status();
+        be->download(copy, block, ps->numel * sizeof(real));
+        st = be->sync();
+        block = copy;
+    }
+    for (size_t i = 0; !st && i < ps->count; i++) {
+        const param_entry *e = &ps->entries[i];
+        st = block_name(name, sizeof name, prefix, e->name);
+        if (!st) st = checkpoint_add(ck, name, e->t->ndim, e->t->shape, block + e->offset);
+    }
+    free(copy);
+    return st;
+}
+
+/* On a GPU, the block changes only when every tensor was found. */
 ganc_status checkpoint_get_block(checkpoint *ck, const char *prefix, const param_set *ps, real *block) {
     char name[256], owner[96];
     snprintf(owner, sizeof owner, "network %s", ps->name);
-    for (size_t i = 0; i < ps->count; i++) {
-        const param_entry *e = &ps->entries[i];
-        ganc_status st = block_name(name, sizeof name, prefix, e->name);
-        if (!st) st = checkpoint_get(ck, name, e->t->ndim, e->t->shape, block + e->offset, owner);
-        if (st) return st;
+    real *device_block = NULL;
+    const backend *be = NULL;
+    if (ps->dev.kind != DEVICE_CPU && ps->numel) {
+        device_block = block;
+        if (!(block = host_block(ps, &be))) return ganc_error_status();
     }
-    return GANC_OK;
+    ganc_status st = GANC_OK;
+    for (size_t i = 0; !st && i < ps->count; i++) {
+        const param_entry *e = &ps->entries[i];
+        st = block_name(name, sizeof name, prefix, e->name);
+        if (!st) st = checkpoint_get(ck, name, e->t->ndim, e->t->shape, block + e->offset, owner);
+    }
+    if (device_block) {
+        if (!st) {
+            be->upload(device_block, block, ps->numel * sizeof(real));
+            st = be->sync();
+        }
+        free(block);
+    }
+    return st;
 }
 
 ganc_status checkpoint_put_params(checkpoint *ck, const param_set *ps) {

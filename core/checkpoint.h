@@ -3,7 +3,8 @@
 
 /* A checkpoint: named tensors plus string metadata, stored as a safetensors
  * file (core/safetensors.h) that the `safetensors` Python package and
- * PyTorch load as they are. Values are written as float32. The zlib crc32
+ * PyTorch load as they are. Values are written as float32 (int64 where
+ * asked). The zlib crc32
  * of the payload sits in the metadata under "crc32" and is checked on
  * read. A write goes to a temporary file in the same directory, which is
  * flushed, fsync'd and renamed over the target, and the directory is
@@ -27,6 +28,8 @@ typedef struct checkpoint_tensor {
     size_t numel;
     real *data; /* CPU, owned by the checkpoint */
     bool used;  /* taken by a checkpoint_get*; see checkpoint_check_all_used */
+    /* As read from the file; written as I64 when I64 (checkpoint_set_int64), else as F32. */
+    safetensors_dtype dtype;
 } checkpoint_tensor;
 
 /* NULL with an error when out of memory. */
@@ -36,6 +39,9 @@ void checkpoint_free(checkpoint *ck);
 /* Adds a copy of `data` (the product of `shape` values, ndim 0..8). Errors
  * on a duplicate or empty name. */
 ganc_status checkpoint_add(checkpoint *ck, const char *name, int ndim, const int *shape, const real *data);
+/* Writes tensor `name` as int64 (values rounded): counters that PyTorch
+ * keeps as integers, such as BatchNorm's num_batches_tracked. */
+ganc_status checkpoint_set_int64(checkpoint *ck, const char *name);
 /* NULL when absent (not an error). */
 const checkpoint_tensor *checkpoint_find(const checkpoint *ck, const char *name);
 /* Copies tensor `name` into dst after checking that it exists with

@@ -1,14 +1,17 @@
 #include "core/safetensors.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-size_t safetensors_dtype_size(safetensors_dtype dtype) { return dtype == SAFETENSORS_F64 ? 8 : 4; }
+size_t safetensors_dtype_size(safetensors_dtype dtype) { return dtype == SAFETENSORS_F32 ? 4 : 8; }
 
-const char *safetensors_dtype_name(safetensors_dtype dtype) { return dtype == SAFETENSORS_F64 ? "F64" : "F32"; }
+const char *safetensors_dtype_name(safetensors_dtype dtype) {
+    return dtype == SAFETENSORS_F64 ? "F64" : dtype == SAFETENSORS_I64 ? "I64" : "F32";
+}
 
 uint64_t safetensors_numel(const safetensors_tensor *t) {
     uint64_t n = 1;
@@ -247,11 +250,13 @@ static ganc_status read_dtype(json *j, const char *name, safetensors_dtype *out)
     if (st) return st;
     if (strcmp(s, "F32") == 0) *out = SAFETENSORS_F32;
     else if (strcmp(s, "F64") == 0) *out = SAFETENSORS_F64;
+    else if (strcmp(s, "I64") == 0) *out = SAFETENSORS_I64;
     else {
         j->pos = at;
         skip_space(j);
-        st = GANC_ERR(GANC_ERR_UNSUPPORTED, "file %s: tensor \"%s\" has dtype \"%s\" (byte %zu); ganc reads F32 and F64",
-                      j->origin, name, s, j->pos + 8);
+        st = GANC_ERR(GANC_ERR_UNSUPPORTED,
+                      "file %s: tensor \"%s\" has dtype \"%s\" (byte %zu); ganc reads F32, F64 and I64", j->origin,
+                      name, s, j->pos + 8);
     }
     free(s);
     return st;
@@ -537,8 +542,21 @@ void safetensors_encode_f32(const real *src, size_t n, unsigned char *dst) {
     }
 }
 
+void safetensors_encode_i64(const real *src, size_t n, unsigned char *dst) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = (uint64_t)(int64_t)llround((double)src[i]);
+        for (int k = 0; k < 8; k++) dst[8 * i + k] = (unsigned char)(u >> 8 * k);
+    }
+}
+
 void safetensors_decode(safetensors_dtype dtype, const unsigned char *src, size_t n, real *dst) {
-    if (dtype == SAFETENSORS_F32) {
+    if (dtype == SAFETENSORS_I64) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = 0;
+            for (int k = 0; k < 8; k++) u |= (uint64_t)src[8 * i + k] << 8 * k;
+            dst[i] = (real)(int64_t)u;
+        }
+    } else if (dtype == SAFETENSORS_F32) {
         for (size_t i = 0; i < n; i++) {
             uint32_t u = 0;
             for (int k = 0; k < 4; k++) u |= (uint32_t)src[4 * i + k] << 8 * k;

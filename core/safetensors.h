@@ -26,7 +26,8 @@
 /* The reference implementation refuses longer headers; so does ganc. */
 #define SAFETENSORS_MAX_HEADER 100000000u
 
-typedef enum { SAFETENSORS_F32, SAFETENSORS_F64 } safetensors_dtype;
+/* I64 holds integer counters (BatchNorm's num_batches_tracked, an int64 in PyTorch). */
+typedef enum { SAFETENSORS_F32, SAFETENSORS_F64, SAFETENSORS_I64 } safetensors_dtype;
 
 typedef struct safetensors_tensor {
     char *name;
@@ -68,6 +69,8 @@ char *safetensors_format_header(const safetensors_header *h, size_t *len);
 
 /* n values to little-endian float32 bytes (rounding when real is double). */
 void safetensors_encode_f32(const real *src, size_t n, unsigned char *dst);
+/* n values, rounded to the nearest integer, to little-endian int64 bytes. */
+void safetensors_encode_i64(const real *src, size_t n, unsigned char *dst);
 /* n little-endian values of `dtype` into real. */
 void safetensors_decode(safetensors_dtype dtype, const unsigned char *src, size_t n, real *dst);
 

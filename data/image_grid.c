@@ -9,6 +9,8 @@
 
 #include <stb_image_write.h>
 
+#include "core/backend.h"
+
 static uint8_t to_byte(real v) {
     double x = ((double)v + 1) * 127.5 + 0.5;
     if (!(x >= 1)) return 0; /* also NaN, whose conversion would be undefined */
@@ -60,6 +62,24 @@ ganc_status image_grid_write(const char *path, const real *const *images, int n_
     return st;
 }
 
+/* GPU tensors: the rows shown, copied to the host first. */
+static ganc_status write_from_device(const char *path, const tensor *const *images, int n_images, int rows) {
+    const int *s = images[0]->shape;
+    size_t per = (size_t)rows * s[1] * s[2] * s[3];
+    const backend *be = backend_get(images[0]->dev);
+    real *host = be ? malloc((size_t)n_images * per * sizeof(real)) : NULL;
+    if (!host) return be ? GANC_ERR(GANC_ERR_MEMORY, "image grid %s: out of memory", path) : ganc_error_status();
+    const real *data[64];
+    for (int j = 0; j < n_images; j++) {
+        be->download(host + (size_t)j * per, images[j]->data, per * sizeof(real));
+        data[j] = host + (size_t)j * per;
+    }
+    ganc_status st = be->sync();
+    if (!st) st = image_grid_write(path, data, n_images, rows, s[1], s[2], s[3]);
+    free(host);
+    return st;
+}
+
 ganc_status image_grid_write_tensors(const char *path, const tensor *const *images, int n_images, int max_rows) {
     if (!path || !path[0]) return GANC_ERR(GANC_ERR_ARG, "image grid: the path is empty");
     if (!images || n_images < 1 || n_images > 64)
@@ -69,9 +89,6 @@ ganc_status image_grid_write_tensors(const char *path, const tensor *const *imag
     for (int j = 0; j < n_images; j++) {
         const tensor *t = images[j];
         if (!t) return GANC_ERR(GANC_ERR_ARG, "image grid %s: tensor %d is NULL", path, j);
-        if (t->dev.kind != DEVICE_CPU)
-            return GANC_ERR(GANC_ERR_DEVICE, "image grid %s: tensor %d (%s) is not on the CPU; copy it to the host first",
-                            path, j, t->name);
         if (t->ndim != 4 || (t->shape[1] != 1 && t->shape[1] != 3))
             return GANC_ERR(GANC_ERR_SHAPE, "image grid %s: tensor %d (%s) has shape %s, expected (N,1|3,H,W)", path, j,
                             t->name, tensor_shape_str(t, got, sizeof got));
@@ -79,9 +96,14 @@ ganc_status image_grid_write_tensors(const char *path, const tensor *const *imag
             return GANC_ERR(GANC_ERR_SHAPE, "image grid %s: tensor %d (%s) has shape %s, tensor 0 (%s) has %s", path, j,
                             t->name, tensor_shape_str(t, got, sizeof got), images[0]->name,
                             tensor_shape_str(images[0], want, sizeof want));
+        if (!device_equal(t->dev, images[0]->dev))
+            return GANC_ERR(GANC_ERR_DEVICE, "image grid %s: tensor %d (%s) is on %s, tensor 0 (%s) on %s", path, j,
+                            t->name, device_name(t->dev, got, sizeof got), images[0]->name,
+                            device_name(images[0]->dev, want, sizeof want));
         data[j] = t->data;
     }
     const int *s = images[0]->shape;
     int rows = max_rows > 0 && max_rows < s[0] ? max_rows : s[0];
-    return image_grid_write(path, data, n_images, rows, s[1], s[2], s[3]);
+    if (images[0]->dev.kind == DEVICE_CPU) return image_grid_write(path, data, n_images, rows, s[1], s[2], s[3]);
+    return write_from_device(path, images, n_images, rows);
 }

@@ -17,8 +17,8 @@
  * path and the bad size. */
 ganc_status image_grid_write(const char *path, const real *const *images, int n_images, int n, int c, int h, int w);
 
-/* The same from CPU tensors of one shape (n,c,h,w) (a GPU tensor must be
- * copied to the host first), showing at most max_rows samples (all when
+/* The same from tensors of one shape (n,c,h,w) on one device (GPU tensors
+ * are copied to the host), showing at most max_rows samples (all when
  * max_rows <= 0). The message names the path and the offending tensor. */
 ganc_status image_grid_write_tensors(const char *path, const tensor *const *images, int n_images, int max_rows);
 

@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Wire types (the low 3 bits of a field key). */
-enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_FIXED32 = 5 };
+/* Wire types are the low 3 bits of a field key. */
+enum { WIRE_VARINT = PB_WIRE_VARINT, WIRE_FIXED64 = PB_WIRE_FIXED64, WIRE_LEN = PB_WIRE_LEN,
+       WIRE_FIXED32 = PB_WIRE_FIXED32 };
 
 size_t pb_varint_encode(uint64_t v, uint8_t out[PB_VARINT_MAX]) {
     size_t n = 0;
@@ -86,4 +87,67 @@ void pb_string_field(pb_buf *b, int field, const char *s) { pb_bytes_field(b, fi
 ganc_status pb_check(const pb_buf *b, const char *what) {
     if (b->failed) return GANC_ERR(GANC_ERR_MEMORY, "%s: out of memory encoding a protobuf message", what);
     return GANC_OK;
+}
+
+/* ---- decoding ---- */
+
+pb_decoder pb_decoder_of(const void *data, size_t len) {
+    const uint8_t *p = data;
+    return (pb_decoder){p, p + len};
+}
+
+bool pb_read_varint(pb_decoder *r, uint64_t *v) {
+    uint64_t x = 0;
+    for (int shift = 0; shift < 64 && r->p < r->end; shift += 7) {
+        uint8_t byte = *r->p++;
+        x |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false; /* ran off the end, or more than 10 bytes */
+}
+
+static uint64_t get_le(const uint8_t *p, int n_bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < n_bytes; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+int pb_next(pb_decoder *r, pb_field *f, const void *start, const char *what) {
+    if (r->p >= r->end) return 0;
+    const uint8_t *at = r->p;
+    uint64_t key, len;
+    const char *why = NULL;
+    memset(f, 0, sizeof *f);
+    if (!pb_read_varint(r, &key)) why = "truncated field key";
+    else if ((key >> 3) == 0 || (key >> 3) > 0x1fffffff) why = "bad field number";
+    if (!why) {
+        f->number = (int)(key >> 3);
+        f->wire = (int)(key & 7);
+        size_t left = (size_t)(r->end - r->p);
+        switch (f->wire) {
+        case WIRE_VARINT:
+            if (!pb_read_varint(r, &f->value)) why = "truncated varint";
+            break;
+        case WIRE_FIXED64:
+        case WIRE_FIXED32: {
+            int n = f->wire == WIRE_FIXED64 ? 8 : 4;
+            if (left < (size_t)n) why = "truncated fixed-width value";
+            else f->value = get_le(r->p, n), r->p += n;
+            break;
+        }
+        case WIRE_LEN:
+            if (!pb_read_varint(r, &len)) why = "truncated length";
+            else if (len > (uint64_t)(r->end - r->p)) why = "length past the end of the message";
+            else f->data = r->p, f->len = (size_t)len, r->p += len;
+            break;
+        default: why = "unsupported wire type (groups are not read)";
+        }
+    }
+    if (!why) return 1;
+    GANC_ERR(GANC_ERR_FORMAT, "%s: malformed protobuf at byte %zu: %s", what,
+             (size_t)(at - (const uint8_t *)start), why);
+    return -1;
 }

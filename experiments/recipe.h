@@ -37,11 +37,12 @@ typedef struct recipe {
 } recipe;
 
 const recipe *recipe_find(const char *name);
-/* "cyclegan, pix2pix" for error messages. */
+/* "cyclegan, pix2pix, regressor, face_pinch" for error messages. */
 const char *recipe_names(void);
 
 extern const recipe recipe_cyclegan;
 extern const recipe recipe_pix2pix;
+extern const recipe recipe_regressor;
 extern const recipe recipe_face_pinch;
 
 #endif

@@ -7,10 +7,13 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "core/backend.h"
+#include "core/kernels/elementwise.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/norm.h"
 #include "core/ops/view.h"
 #include "layers/layers.h"
+#include "layers/onnx.h"
 
 static const double ADA_EPS = 1e-5;
 
@@ -40,8 +43,19 @@ static tensor *mix_norms(tape *t, const tensor *x /* (N,C,H,W) */, const tensor 
     return op_add(t, ln, op_mul(t, rho, op_sub(t, in, ln)));
 }
 
+/* The same mix from standard ONNX ops, the variances unbiased as above. */
+static const char *mix_norms_onnx(onnx_graph *g, const module *m, const char *x, const char *rho) {
+    const char *in = onnx_normalize(g, m, x, 2, (int64_t[]){2, 3}, true, ADA_EPS);
+    const char *ln = onnx_normalize(g, m, x, 3, (int64_t[]){1, 2, 3}, true, ADA_EPS);
+    const char *diff = onnx_node(g, m, "Sub", ONNX_IN(in, ln), ONNX_NO_ATTRS);
+    return onnx_node(g, m, "Add", ONNX_IN(ln, onnx_node(g, m, "Mul", ONNX_IN(rho, diff), ONNX_NO_ATTRS)),
+                     ONNX_NO_ATTRS);
+}
+
+/* In place on the parameter's device (a clamp with the same array in and out). */
 static void clip_unit(tensor *p) {
-    for (size_t i = 0; i < p->numel; i++) p->data[i] = p->data[i] < 0 ? 0 : p->data[i] > 1 ? 1 : p->data[i];
+    const backend *be = backend_get(p->dev);
+    if (be) be->elementwise->unary_forward(UNARY_CLAMP, 0, 1, p->data, p->data, p->numel);
 }
 
 /* Every own parameter of these modules that is clipped is listed before the others. */
@@ -89,7 +103,14 @@ static tensor *iln_forward(module *m, module_run *run, const tensor *x) {
     return op_add(t, op_mul(t, y, m->weight), m->bias);
 }
 
-static const module_type iln_type = {.name = "ILN", .forward = iln_forward, .constrain = constrain_ada};
+static const char *iln_onnx(module *m, onnx_graph *g, const char *x) {
+    const char *y = mix_norms_onnx(g, m, x, onnx_param(g, m, "rho", ((ada_module *)m)->rho));
+    y = onnx_node(g, m, "Mul", ONNX_IN(y, onnx_param(g, m, "gamma", m->weight)), ONNX_NO_ATTRS);
+    return onnx_node(g, m, "Add", ONNX_IN(y, onnx_param(g, m, "beta", m->bias)), ONNX_NO_ATTRS);
+}
+
+static const module_type iln_type = {
+    .name = "ILN", .forward = iln_forward, .constrain = constrain_ada, .onnx = iln_onnx};
 
 module *iln_new(network *net, const char *path, int channels) {
     ada_module *a = ada_alloc(net, &iln_type, path, channels, 0);
@@ -140,6 +161,15 @@ tensor *adalin_forward(module *m, module_run *run, const tensor *x, const tensor
     bool inputs = x && gamma && beta;
     tensor *y = inputs ? adalin_apply(m, run, x, gamma, beta) : NULL;
     return module_leave(m, run, token, y, inputs);
+}
+
+const char *adalin_onnx(module *m, onnx_graph *g, const char *x, const char *gamma, const char *beta) {
+    if (m->type != &adalin_type)
+        return onnx_error(g, GANC_ERR(GANC_ERR_ARG, "adalin_onnx: module %s is a %s, not an adaLIN", m->path,
+                                      m->type->name));
+    const char *y = mix_norms_onnx(g, m, x, onnx_param(g, m, "rho", ((ada_module *)m)->rho));
+    y = onnx_node(g, m, "Mul", ONNX_IN(y, onnx_to_nc11(g, m, gamma)), ONNX_NO_ATTRS);
+    return onnx_node(g, m, "Add", ONNX_IN(y, onnx_to_nc11(g, m, beta)), ONNX_NO_ATTRS);
 }
 
 /* ---- Soft-AdaLIN ---- */
@@ -205,4 +235,22 @@ tensor *soft_adalin_forward(module *m, module_run *run, const tensor *x, const t
         y = gamma && beta ? adalin_forward(c[0], run, x, gamma, beta) : NULL;
     }
     return module_leave(m, run, token, y, inputs);
+}
+
+static const char *blend_onnx(onnx_graph *g, const module *m, const char *w, const char *style, const char *content) {
+    const char *diff = onnx_node(g, m, "Sub", ONNX_IN(content, style), ONNX_NO_ATTRS);
+    return onnx_node(g, m, "Add", ONNX_IN(style, onnx_node(g, m, "Mul", ONNX_IN(w, diff), ONNX_NO_ATTRS)),
+                     ONNX_NO_ATTRS);
+}
+
+const char *soft_adalin_onnx(module *m, onnx_graph *g, const char *x, const char *content, const char *style) {
+    if (m->type != &soft_adalin_type)
+        return onnx_error(g, GANC_ERR(GANC_ERR_ARG, "soft_adalin_onnx: module %s is a %s, not a SoftAdaLIN", m->path,
+                                      m->type->name));
+    module **c = m->children; /* norm, c_gamma, c_beta, s_gamma, s_beta */
+    const char *gamma = blend_onnx(g, m, onnx_param(g, m, "w_gamma", m->params[0]), onnx_module(g, c[3], style),
+                                   onnx_module(g, c[1], content));
+    const char *beta = blend_onnx(g, m, onnx_param(g, m, "w_beta", m->params[1]), onnx_module(g, c[4], style),
+                                  onnx_module(g, c[2], content));
+    return adalin_onnx(c[0], g, x, gamma, beta);
 }

@@ -55,10 +55,13 @@ ganc_status patchgan_build(network *net, const patchgan_opts *o);
  * stride-2 conv (channels width * min(2^i, 8)), optional norm, LeakyReLU
  * 0.2; then a Linear from the flattened (C, image_size/2^depth,
  * image_size/2^depth) features to `outputs` values. Input (N,in,S,S) with
- * S = image_size; output (N,outputs). */
+ * S = image_size; output (N,outputs). Without the head (head = false) the
+ * output is the last stage's (N,C,S/2^depth,S/2^depth) feature map: a
+ * trained classifier's features for the style loss. */
 typedef struct {
     int in_channels, width, depth, outputs, image_size;
     norm_kind norm;
+    bool head;
 } classifier_opts;
 
 ganc_status classifier_read(config *c, const char *section, classifier_opts *o);

@@ -7,6 +7,7 @@
 #include "core/ops/spatial.h"
 #include "core/ops/view.h"
 #include "layers/layers.h"
+#include "layers/onnx.h"
 
 typedef struct {
     module base;
@@ -19,9 +20,18 @@ static tensor *pad_forward(module *m, module_run *run, const tensor *x) {
     return op_pad(run->t, x, p->pad, p->pad, p->pad, p->pad, p->mode);
 }
 
-static const module_type reflection_pad_type = {.name = "ReflectionPad2d", .forward = pad_forward};
-static const module_type replication_pad_type = {.name = "ReplicationPad2d", .forward = pad_forward};
-static const module_type zero_pad_type = {.name = "ZeroPad2d", .forward = pad_forward};
+static const char *pad_onnx(module *m, onnx_graph *g, const char *x) {
+    const pad_module *p = (const pad_module *)m;
+    static const char *const modes[] = {[PAD_ZERO] = "constant", [PAD_REFLECT] = "reflect", [PAD_REPLICATE] = "edge"};
+    int64_t q = p->pad; /* ONNX order: every axis's begin, then every axis's end */
+    const char *pads = onnx_const_ints(g, 8, (int64_t[]){0, 0, q, q, 0, 0, q, q});
+    return onnx_node(g, m, "Pad", ONNX_IN(x, pads), ONNX_ATTRS(ONNX_STRING("mode", modes[p->mode])));
+}
+
+static const module_type reflection_pad_type = {.name = "ReflectionPad2d", .forward = pad_forward, .onnx = pad_onnx};
+static const module_type replication_pad_type = {
+    .name = "ReplicationPad2d", .forward = pad_forward, .onnx = pad_onnx};
+static const module_type zero_pad_type = {.name = "ZeroPad2d", .forward = pad_forward, .onnx = pad_onnx};
 
 module *pad_new(network *net, const char *path, int pad, pad_mode mode) {
     if (pad < 0) {
@@ -55,7 +65,26 @@ static tensor *upsample_forward(module *m, module_run *run, const tensor *x) {
     return u->bilinear ? op_upsample_bilinear(run->t, x, h, w, u->align_corners) : op_upsample_nearest(run->t, x, h, w);
 }
 
-static const module_type upsample_type = {.name = "Upsample", .forward = upsample_forward};
+/* Resize with the coordinate rules of PyTorch's exporter: nearest takes
+ * floor(dst / scale); bilinear aligns corners or pixel centres. */
+static const char *upsample_onnx(module *m, onnx_graph *g, const char *x) {
+    const upsample_module *u = (const upsample_module *)m;
+    char name[32];
+    float s = (float)u->scale;
+    snprintf(name, sizeof name, "scales_1_1_%d_%d", u->scale, u->scale);
+    const char *scales = onnx_const_floats(g, name, 1, (int64_t[]){4}, (float[]){1, 1, s, s});
+    if (!u->bilinear)
+        return onnx_node(g, m, "Resize", ONNX_IN(x, NULL, scales),
+                         ONNX_ATTRS(ONNX_STRING("mode", "nearest"),
+                                    ONNX_STRING("coordinate_transformation_mode", "asymmetric"),
+                                    ONNX_STRING("nearest_mode", "floor")));
+    return onnx_node(g, m, "Resize", ONNX_IN(x, NULL, scales),
+                     ONNX_ATTRS(ONNX_STRING("mode", "linear"),
+                                ONNX_STRING("coordinate_transformation_mode",
+                                            u->align_corners ? "align_corners" : "pytorch_half_pixel")));
+}
+
+static const module_type upsample_type = {.name = "Upsample", .forward = upsample_forward, .onnx = upsample_onnx};
 
 module *upsample_new(network *net, const char *path, int scale, bool bilinear, bool align_corners) {
     if (scale < 1) {
@@ -83,7 +112,10 @@ static tensor *dropout_forward(module *m, module_run *run, const tensor *x) {
     return op_dropout(run->t, x, (real)((scalar_module *)m)->p, true, run->rng);
 }
 
-static const module_type dropout_type = {.name = "Dropout", .forward = dropout_forward};
+/* Exports are for inference: eval-mode dropout is the identity. */
+static const char *pass_onnx(module *m, onnx_graph *g, const char *x) { return x; }
+
+static const module_type dropout_type = {.name = "Dropout", .forward = dropout_forward, .onnx = pass_onnx};
 
 static module *scalar_new(network *net, const module_type *type, const char *path, double p) {
     scalar_module *s = (scalar_module *)module_alloc(net, type, path, sizeof *s);
@@ -105,7 +137,12 @@ static tensor *leaky_relu_forward(module *m, module_run *run, const tensor *x) {
     return op_leaky_relu(run->t, x, (real)((scalar_module *)m)->p);
 }
 
-static const module_type leaky_relu_type = {.name = "LeakyReLU", .forward = leaky_relu_forward};
+static const char *leaky_relu_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_node(g, m, "LeakyRelu", ONNX_IN(x), ONNX_ATTRS(ONNX_FLOAT("alpha", ((scalar_module *)m)->p)));
+}
+
+static const module_type leaky_relu_type = {
+    .name = "LeakyReLU", .forward = leaky_relu_forward, .onnx = leaky_relu_onnx};
 
 module *leaky_relu_new(network *net, const char *path, double slope) {
     return scalar_new(net, &leaky_relu_type, path, slope);
@@ -124,12 +161,29 @@ static tensor *global_avg_pool_forward(module *m, module_run *run, const tensor 
     return op_global_avg_pool(run->t, x);
 }
 
-static const module_type relu_type = {.name = "ReLU", .forward = relu_forward};
-static const module_type tanh_type = {.name = "Tanh", .forward = tanh_forward};
-static const module_type sigmoid_type = {.name = "Sigmoid", .forward = sigmoid_forward};
-static const module_type identity_type = {.name = "Identity", .forward = identity_forward};
-static const module_type flatten_type = {.name = "Flatten", .forward = flatten_forward};
-static const module_type global_avg_pool_type = {.name = "AdaptiveAvgPool2d", .forward = global_avg_pool_forward};
+static const char *relu_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_node(g, m, "Relu", ONNX_IN(x), ONNX_NO_ATTRS);
+}
+static const char *tanh_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_node(g, m, "Tanh", ONNX_IN(x), ONNX_NO_ATTRS);
+}
+static const char *sigmoid_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_node(g, m, "Sigmoid", ONNX_IN(x), ONNX_NO_ATTRS);
+}
+static const char *flatten_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_node(g, m, "Flatten", ONNX_IN(x), ONNX_ATTRS(ONNX_INT("axis", 1)));
+}
+static const char *global_avg_pool_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_node(g, m, "GlobalAveragePool", ONNX_IN(x), ONNX_NO_ATTRS);
+}
+
+static const module_type relu_type = {.name = "ReLU", .forward = relu_forward, .onnx = relu_onnx};
+static const module_type tanh_type = {.name = "Tanh", .forward = tanh_forward, .onnx = tanh_onnx};
+static const module_type sigmoid_type = {.name = "Sigmoid", .forward = sigmoid_forward, .onnx = sigmoid_onnx};
+static const module_type identity_type = {.name = "Identity", .forward = identity_forward, .onnx = pass_onnx};
+static const module_type flatten_type = {.name = "Flatten", .forward = flatten_forward, .onnx = flatten_onnx};
+static const module_type global_avg_pool_type = {
+    .name = "AdaptiveAvgPool2d", .forward = global_avg_pool_forward, .onnx = global_avg_pool_onnx};
 
 module *relu_new(network *net, const char *path) { return module_alloc(net, &relu_type, path, sizeof(module)); }
 module *tanh_new(network *net, const char *path) { return module_alloc(net, &tanh_type, path, sizeof(module)); }
@@ -152,7 +206,13 @@ static tensor *avg_pool_forward(module *m, module_run *run, const tensor *x) {
     return op_avg_pool(run->t, x, k, k, k, k, 0, 0);
 }
 
-static const module_type avg_pool_type = {.name = "AvgPool2d", .forward = avg_pool_forward};
+static const char *avg_pool_onnx(module *m, onnx_graph *g, const char *x) {
+    int64_t k = ((pool_module *)m)->kernel;
+    return onnx_node(g, m, "AveragePool", ONNX_IN(x),
+                     ONNX_ATTRS(ONNX_INTS("kernel_shape", k, k), ONNX_INTS("strides", k, k)));
+}
+
+static const module_type avg_pool_type = {.name = "AvgPool2d", .forward = avg_pool_forward, .onnx = avg_pool_onnx};
 
 module *avg_pool_new(network *net, const char *path, int kernel) {
     if (kernel < 1) {

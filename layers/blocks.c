@@ -3,6 +3,7 @@
 
 #include "core/ops/elementwise.h"
 #include "layers/blocks.h"
+#include "layers/onnx.h"
 
 module *norm_layer_new(network *net, const char *path, norm_kind norm, int channels) {
     switch (norm) {
@@ -19,7 +20,12 @@ static tensor *resnet_block_forward(module *m, module_run *run, const tensor *x)
     return op_add(run->t, x, module_forward(m->children[0], run, x));
 }
 
-static const module_type resnet_block_type = {.name = "ResnetBlock", .forward = resnet_block_forward};
+static const char *resnet_block_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_node(g, m, "Add", ONNX_IN(x, onnx_module(g, m->children[0], x)), ONNX_NO_ATTRS);
+}
+
+static const module_type resnet_block_type = {
+    .name = "ResnetBlock", .forward = resnet_block_forward, .onnx = resnet_block_onnx};
 
 /* [pad,] conv3x3, norm: the two halves of the block. */
 static ganc_status add_conv_norm(module *seq, int dim, pad_mode padding, norm_kind norm, bool use_bias) {

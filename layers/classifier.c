@@ -12,11 +12,12 @@ ganc_status classifier_read(config *c, const char *section, classifier_opts *o) 
     if (!st) st = config_int(c, section, "outputs", 1, 1, 1 << 20, &outputs);
     if (!st) st = config_int(c, section, "image_size", 64, 2, 1 << 14, &size);
     if (!st) st = arch_read_norm(c, section, "none", &o->norm);
+    if (!st) st = config_bool(c, section, "head", true, &o->head);
     if (st) return st;
     if (size % (1L << depth))
         return GANC_ERR(GANC_ERR_ARG, "config: [%s] image_size = %ld must be divisible by 2^depth = %ld", section, size,
                         1L << depth);
-    *o = (classifier_opts){(int)in, (int)width, (int)depth, (int)outputs, (int)size, o->norm};
+    *o = (classifier_opts){(int)in, (int)width, (int)depth, (int)outputs, (int)size, o->norm, o->head};
     return GANC_OK;
 }
 
@@ -27,9 +28,12 @@ ganc_status classifier_build(network *net, const classifier_opts *o) {
     arch_root *root = arch_root_new(net, "Classifier", o->in_channels);
     if (!root) return ganc_error_status();
     root->image_size = o->image_size;
-    root->flatten_before_last = true;
-    snprintf(root->base.detail, sizeof root->base.detail, "width %d, depth %d, %d outputs", o->width, o->depth,
-             o->outputs);
+    root->flatten_before_last = o->head;
+    if (o->head)
+        snprintf(root->base.detail, sizeof root->base.detail, "width %d, depth %d, %d outputs", o->width, o->depth,
+                 o->outputs);
+    else
+        snprintf(root->base.detail, sizeof root->base.detail, "width %d, depth %d, features only", o->width, o->depth);
     module *seq = sequential_new(net, "features");
     ganc_status st = module_add_child(&root->base, seq);
     char p[MODULE_PATH_MAX];
@@ -44,7 +48,7 @@ ganc_status classifier_build(network *net, const classifier_opts *o) {
         if (!st) st = module_add_child(seq, leaky_relu_new(net, module_next_path(seq, p, sizeof p), 0.2));
     }
     int side = o->image_size >> o->depth;
-    if (!st)
+    if (!st && o->head)
         st = module_add_child(&root->base, linear_new(net, "head", channels * side * side, o->outputs, true, false));
     return st;
 }

@@ -4,6 +4,7 @@
 #include "core/ops/conv.h"
 #include "core/ops/linalg.h"
 #include "layers/layers.h"
+#include "layers/onnx.h"
 #include "layers/spectral_norm.h"
 
 typedef struct {
@@ -37,10 +38,48 @@ static tensor *linear_forward(module *m, module_run *run, const tensor *x) {
     return op_linear(run->t, x, effective_weight((conv_module *)m, run), m->bias);
 }
 
-static const module_type conv2d_type = {.name = "Conv2d", .forward = conv2d_forward, .init_role = MODULE_INIT_WEIGHT};
-static const module_type conv_transpose2d_type = {
-    .name = "ConvTranspose2d", .forward = conv_transpose2d_forward, .init_role = MODULE_INIT_WEIGHT};
-static const module_type linear_type = {.name = "Linear", .forward = linear_forward, .init_role = MODULE_INIT_WEIGHT};
+/* The weight as an initializer: under spectral norm, W / sigma from the
+ * stored u and v, the weight an eval-mode forward uses. */
+static const char *weight_onnx(conv_module *c, onnx_graph *g) {
+    module *m = &c->base;
+    const tensor *w = effective_weight(c, onnx_run(g));
+    return w ? onnx_param(g, m, "weight", w) : onnx_error(g, ganc_error_status());
+}
+
+static const char *bias_onnx(module *m, onnx_graph *g) { return m->bias ? onnx_param(g, m, "bias", m->bias) : NULL; }
+
+static const char *conv2d_onnx(module *m, onnx_graph *g, const char *x) {
+    const conv_opts *o = &((conv_module *)m)->o;
+    int64_t k = o->kernel, s = o->stride, p = o->padding;
+    const char *w = weight_onnx((conv_module *)m, g);
+    return onnx_node(g, m, "Conv", ONNX_IN(x, w, bias_onnx(m, g)),
+                     ONNX_ATTRS(ONNX_INTS("kernel_shape", k, k), ONNX_INTS("strides", s, s),
+                                ONNX_INTS("pads", p, p, p, p), ONNX_INTS("dilations", 1, 1),
+                                ONNX_INT("group", o->groups)));
+}
+
+static const char *conv_transpose2d_onnx(module *m, onnx_graph *g, const char *x) {
+    const conv_opts *o = &((conv_module *)m)->o;
+    int64_t k = o->kernel, s = o->stride, p = o->padding, op = o->output_padding;
+    const char *w = weight_onnx((conv_module *)m, g);
+    return onnx_node(g, m, "ConvTranspose", ONNX_IN(x, w, bias_onnx(m, g)),
+                     ONNX_ATTRS(ONNX_INTS("kernel_shape", k, k), ONNX_INTS("strides", s, s),
+                                ONNX_INTS("pads", p, p, p, p), ONNX_INTS("output_padding", op, op),
+                                ONNX_INTS("dilations", 1, 1), ONNX_INT("group", 1)));
+}
+
+/* y = x W^T + b */
+static const char *linear_onnx(module *m, onnx_graph *g, const char *x) {
+    const char *w = weight_onnx((conv_module *)m, g);
+    return onnx_node(g, m, "Gemm", ONNX_IN(x, w, bias_onnx(m, g)), ONNX_ATTRS(ONNX_INT("transB", 1)));
+}
+
+static const module_type conv2d_type = {
+    .name = "Conv2d", .forward = conv2d_forward, .init_role = MODULE_INIT_WEIGHT, .onnx = conv2d_onnx};
+static const module_type conv_transpose2d_type = {.name = "ConvTranspose2d", .forward = conv_transpose2d_forward,
+                                                  .init_role = MODULE_INIT_WEIGHT, .onnx = conv_transpose2d_onnx};
+static const module_type linear_type = {
+    .name = "Linear", .forward = linear_forward, .init_role = MODULE_INIT_WEIGHT, .onnx = linear_onnx};
 
 /* Registers weight (or weight_orig and the spectral-norm buffers) and bias. */
 static module *finish(conv_module *c, int ndim, const int *wshape, int out, int sn_dim) {

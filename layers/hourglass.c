@@ -6,6 +6,7 @@
 #include "core/ops/shape.h"
 #include "core/ops/spatial.h"
 #include "layers/blocks.h"
+#include "layers/onnx.h"
 
 /* ---- ConvBlock(dim_in, dim_out) ---- */
 
@@ -30,7 +31,7 @@ static module *pre_activation_conv(module *parent, const char *name, int in, int
 
 typedef struct {
     module base;
-    int dim_out;
+    int dim_in, dim_out;
 } conv_block_module;
 
 /* cat(x1, x2, x3) + (x, or ConvBlock4(x) when the channels differ) */
@@ -44,12 +45,25 @@ static tensor *conv_block_forward(module *m, module_run *run, const tensor *x) {
     return op_add(run->t, residual, out);
 }
 
-static const module_type conv_block_type = {.name = "ConvBlock", .forward = conv_block_forward};
+static const char *conv_block_onnx(module *m, onnx_graph *g, const char *x) {
+    const conv_block_module *b = (const conv_block_module *)m;
+    module **c = m->children;
+    const char *x1 = onnx_module(g, c[0], x);
+    const char *x2 = onnx_module(g, c[1], x1);
+    const char *out = onnx_node(g, m, "Concat", ONNX_IN(x1, x2, onnx_module(g, c[2], x2)),
+                                ONNX_ATTRS(ONNX_INT("axis", 1)));
+    const char *residual = b->dim_in == b->dim_out ? x : onnx_module(g, c[3], x);
+    return onnx_node(g, m, "Add", ONNX_IN(residual, out), ONNX_NO_ATTRS);
+}
+
+static const module_type conv_block_type = {
+    .name = "ConvBlock", .forward = conv_block_forward, .onnx = conv_block_onnx};
 
 static module *conv_block_new(network *net, const char *path, int dim_in, int dim_out) {
     conv_block_module *b = (conv_block_module *)module_alloc(net, &conv_block_type, path, sizeof *b);
     if (!b) return NULL;
     module *m = &b->base;
+    b->dim_in = dim_in;
     b->dim_out = dim_out;
     snprintf(m->detail, sizeof m->detail, "%d->%d", dim_in, dim_out);
     /* ConvBlock4 exists even when unused, as in the reference, so state_dicts match. */
@@ -100,7 +114,29 @@ static tensor *hourglass_block_forward(module *m, module_run *run, const tensor 
     return up;
 }
 
-static const module_type hourglass_block_type = {.name = "HourGlassBlock", .forward = hourglass_block_forward};
+static const char *hourglass_block_onnx(module *m, onnx_graph *g, const char *x) {
+    module **c = m->children;
+    const char *skip[HG_LEVELS], *down = x;
+    const char *scales = onnx_const_floats(g, "scales_1_1_2_2", 1, (int64_t[]){4}, (float[]){1, 1, 2, 2});
+    for (int i = 0; i < HG_LEVELS; i++) {
+        skip[i] = onnx_module(g, c[2 * i], down);
+        const char *pooled = onnx_node(g, m, "AveragePool", ONNX_IN(down),
+                                       ONNX_ATTRS(ONNX_INTS("kernel_shape", 2, 2), ONNX_INTS("strides", 2, 2)));
+        down = onnx_module(g, c[2 * i + 1], pooled);
+    }
+    const char *up = onnx_module(g, c[8], down);
+    for (int i = 0; i < HG_LEVELS; i++) {
+        const char *twice_up = onnx_node(g, m, "Resize", ONNX_IN(onnx_module(g, c[9 + i], up), NULL, scales),
+                                         ONNX_ATTRS(ONNX_STRING("mode", "nearest"),
+                                                    ONNX_STRING("coordinate_transformation_mode", "asymmetric"),
+                                                    ONNX_STRING("nearest_mode", "floor")));
+        up = onnx_node(g, m, "Add", ONNX_IN(skip[HG_LEVELS - 1 - i], twice_up), ONNX_NO_ATTRS);
+    }
+    return up;
+}
+
+static const module_type hourglass_block_type = {
+    .name = "HourGlassBlock", .forward = hourglass_block_forward, .onnx = hourglass_block_onnx};
 
 static module *hourglass_block_new(network *net, const char *path, int dim) {
     module *m = module_alloc(net, &hourglass_block_type, path, sizeof *m);
@@ -133,7 +169,16 @@ static tensor *hourglass_forward(module *m, module_run *run, const tensor *x) {
     return op_add(t, op_add(t, x, module_forward(c[2], run, ll)), module_forward(c[3], run, tmp_out));
 }
 
-static const module_type hourglass_type = {.name = "HourGlass", .forward = hourglass_forward};
+static const char *hourglass_onnx(module *m, onnx_graph *g, const char *x) {
+    module **c = m->children; /* HG, Conv1, Conv2, Conv3 */
+    const char *ll = onnx_module(g, c[0], x);
+    const char *tmp_out = onnx_module(g, c[1], ll);
+    if (!((hourglass_module *)m)->use_res) return tmp_out;
+    const char *y = onnx_node(g, m, "Add", ONNX_IN(x, onnx_module(g, c[2], ll)), ONNX_NO_ATTRS);
+    return onnx_node(g, m, "Add", ONNX_IN(y, onnx_module(g, c[3], tmp_out)), ONNX_NO_ATTRS);
+}
+
+static const module_type hourglass_type = {.name = "HourGlass", .forward = hourglass_forward, .onnx = hourglass_onnx};
 
 static ganc_status add_conv1x1(module *parent, const char *name, int in, int out, bool bias) {
     char p[MODULE_PATH_MAX];

@@ -56,6 +56,8 @@ module *iln_new(network *net, const char *path, int channels);
 module *adalin_new(network *net, const char *path, int channels);
 tensor *adalin_forward(module *m, module_run *run, const tensor *x /* (N,C,H,W) */, const tensor *gamma /* (N,C) */,
                        const tensor *beta /* (N,C) */);
+/* Its ONNX nodes (layers/onnx.h) on values x, gamma and beta. */
+const char *adalin_onnx(module *m, onnx_graph *g, const char *x, const char *gamma, const char *beta);
 /* photo2cartoon's Soft-AdaLIN [norm.rho, w_gamma (1,C) = 0, w_beta (1,C) = 0,
  * c_gamma.0/.2, c_beta.0/.2 (Linear C->C), s_gamma, s_beta (Linear C->C)]:
  * gamma = (1 - w_gamma) * s_gamma(style) + w_gamma * c_gamma(content), beta
@@ -63,6 +65,7 @@ tensor *adalin_forward(module *m, module_run *run, const tensor *x /* (N,C,H,W) 
 module *soft_adalin_new(network *net, const char *path, int channels);
 tensor *soft_adalin_forward(module *m, module_run *run, const tensor *x /* (N,C,H,W) */,
                             const tensor *content /* (N,C) */, const tensor *style /* (N,C) */);
+const char *soft_adalin_onnx(module *m, onnx_graph *g, const char *x, const char *content, const char *style);
 
 /* ---- shape-preserving and parameter-free layers (layers/basic.c) ---- */
 

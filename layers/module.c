@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layers/onnx.h"
+
 module *module_alloc(network *net, const module_type *type, const char *path, size_t size) {
     if (!path) return NULL; /* module_child_path already said why */
     if (strlen(path) >= sizeof ((module *)0)->path) {
@@ -159,7 +161,13 @@ static tensor *sequential_forward(module *m, module_run *run, const tensor *x) {
     return y;
 }
 
-static const module_type sequential_type = {.name = "Sequential", .forward = sequential_forward};
+static const char *sequential_onnx(module *m, onnx_graph *g, const char *x) {
+    for (int i = 0; i < m->n_children; i++) x = onnx_module(g, m->children[i], x);
+    return x;
+}
+
+static const module_type sequential_type = {
+    .name = "Sequential", .forward = sequential_forward, .onnx = sequential_onnx};
 
 module *sequential_new(network *net, const char *path) {
     return module_alloc(net, &sequential_type, path, sizeof(module));

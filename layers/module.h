@@ -23,6 +23,7 @@
 #define MODULE_PATH_MAX 128
 
 typedef struct module_run module_run;
+typedef struct onnx_graph onnx_graph; /* layers/onnx.h */
 
 /* Rows recorded by network_print_summary: modules in call order, each
  * with its depth and output shape. */
@@ -53,6 +54,10 @@ typedef struct module_type {
     /* Projects the parameters back into their valid range after an
      * optimizer step (U-GAT-IT's rho clipping); may be NULL. */
     void (*constrain)(module *m);
+    /* Its eval-mode forward as ONNX nodes on input value x, returning the
+     * output value (layers/onnx.h). NULL: no ONNX mapping, and an export
+     * of a network that has this layer fails naming it. */
+    const char *(*onnx)(module *m, onnx_graph *g, const char *x);
 } module_type;
 
 struct module {

@@ -6,6 +6,7 @@
 #include "core/ops/view.h"
 #include "layers/architectures.h"
 #include "layers/init.h"
+#include "layers/onnx.h"
 
 /* ---- architecture roots ---- */
 
@@ -36,13 +37,24 @@ static tensor *arch_root_forward(module *m, module_run *run, const tensor *x) {
     return y;
 }
 
+static const char *arch_root_onnx(module *m, onnx_graph *g, const char *x) {
+    const arch_root *r = (const arch_root *)m;
+    if (r->image_size) onnx_fix_input_size(g);
+    for (int i = 0; i < m->n_children; i++) {
+        if (r->flatten_before_last && i == m->n_children - 1)
+            x = onnx_node(g, m, "Flatten", ONNX_IN(x), ONNX_ATTRS(ONNX_INT("axis", 1)));
+        x = onnx_module(g, m->children[i], x);
+    }
+    return x;
+}
+
 /* One type per architecture, so the summary shows the reference's class. */
 static const module_type ROOT_TYPES[] = {
-    {.name = "ResnetGenerator", .forward = arch_root_forward},
-    {.name = "UnetGenerator", .forward = arch_root_forward},
-    {.name = "NLayerDiscriminator", .forward = arch_root_forward},
-    {.name = "Classifier", .forward = arch_root_forward},
-    {.name = "ResidualEncoder", .forward = arch_root_forward},
+    {.name = "ResnetGenerator", .forward = arch_root_forward, .onnx = arch_root_onnx},
+    {.name = "UnetGenerator", .forward = arch_root_forward, .onnx = arch_root_onnx},
+    {.name = "NLayerDiscriminator", .forward = arch_root_forward, .onnx = arch_root_onnx},
+    {.name = "Classifier", .forward = arch_root_forward, .onnx = arch_root_onnx},
+    {.name = "ResidualEncoder", .forward = arch_root_forward, .onnx = arch_root_onnx},
 };
 
 arch_root *arch_root_new(network *net, const char *type_name, int in_channels) {
@@ -170,6 +182,11 @@ tensor *network_forward(network *net, tape *t, const tensor *x) {
 }
 
 void network_set_training(network *net, bool training) { net->training = training; }
+
+int network_in_channels(const network *net) {
+    if (!net->root || net->root->type->forward != arch_root_forward) return 0;
+    return ((const arch_root *)net->root)->in_channels;
+}
 
 static void constrain_one(module *m, void *ctx) {
     if (m->type->constrain) m->type->constrain(m);

@@ -42,6 +42,9 @@ void network_free(network *net);
 /* Runs the network in its current mode. */
 tensor *network_forward(network *net, tape *t, const tensor *x /* (N,C,H,W) */);
 void network_set_training(network *net, bool training);
+/* The input channels of an architecture from network_from_config; 0 for a
+ * network built by hand (its root is the builder's own module). */
+int network_in_channels(const network *net);
 /* Call after every optimizer step: clips U-GAT-IT's rho (ILN, adaLIN) and
  * Soft-AdaLIN's w_gamma, w_beta to [0, 1]. No-op for networks without them. */
 void network_apply_constraints(network *net);

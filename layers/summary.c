@@ -46,7 +46,7 @@ void network_print_summary(const network *net, const int input_shape[4], FILE *o
     fprintf(out, "network %s (%s), input %s, eval mode\n", net->name, net->arch,
             shape_str(4, input_shape, shape, sizeof shape));
     module_summary s = {0};
-    tape *t = net->root ? tape_new(device_cpu()) : NULL;
+    tape *t = net->root ? tape_new(net->params.dev) : NULL;
     tensor *x = t ? tape_zeros(t, 4, input_shape, "input") : NULL;
     tensor *y = NULL;
     if (x) {

@@ -5,6 +5,7 @@
 
 #include "core/ops/shape.h"
 #include "layers/architectures.h"
+#include "layers/onnx.h"
 
 ganc_status unet_generator_read(config *c, const char *section, unet_generator_opts *o) {
     long in, out, ngf, downs;
@@ -32,7 +33,14 @@ static tensor *unet_block_forward(module *m, module_run *run, const tensor *x) {
     return op_concat(run->t, 2, both, 1);
 }
 
-static const module_type unet_block_type = {.name = "UnetSkipConnectionBlock", .forward = unet_block_forward};
+static const char *unet_block_onnx(module *m, onnx_graph *g, const char *x) {
+    const char *y = onnx_module(g, m->children[0], x);
+    if (((unet_block *)m)->outermost) return y;
+    return onnx_node(g, m, "Concat", ONNX_IN(x, y), ONNX_ATTRS(ONNX_INT("axis", 1)));
+}
+
+static const module_type unet_block_type = {
+    .name = "UnetSkipConnectionBlock", .forward = unet_block_forward, .onnx = unet_block_onnx};
 
 static int level_channels(const unet_generator_opts *o, int level) {
     return o->ngf * (level < 3 ? 1 << level : 8);

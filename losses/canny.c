@@ -241,10 +241,7 @@ ganc_status canny_blur_u8(const uint8_t *gray, int h, int w, int ksize, double s
 
 static const real GREY_WEIGHTS[3] = {(real)0.299, (real)0.587, (real)0.114};
 
-/* One image of x (C planes of n values) as 8-bit grey, the way OpenCV
- * would see it: channels rounded to 8 bits, then cv2.cvtColor's
- * fixed-point RGB2GRAY. */
-static void to_grey_u8(const real *img, int c, size_t n, bool signed_range, uint8_t *grey) {
+void canny_grey_u8(const real *img, int c, size_t n, bool signed_range, uint8_t *grey) {
     for (size_t i = 0; i < n; i++) {
         int ch[3];
         for (int k = 0; k < c; k++) {
@@ -328,7 +325,7 @@ tensor *loss_canny(tape *t, const tensor *target, const tensor *x, const canny_l
     t->be->download(img, target->data, target->numel * sizeof(real));
     uint8_t *e8 = grey + plane;
     for (int i = 0; i < n; i++) {
-        to_grey_u8(img + (size_t)i * c * plane, c, plane, p->signed_range, grey);
+        canny_grey_u8(img + (size_t)i * c * plane, c, plane, p->signed_range, grey);
         canny_plane(grey, h, w, &p->canny, &ws, e8);
         for (size_t k = 0; k < plane; k++) edges[i * plane + k] = e8[k] ? 1 : 0;
     }

@@ -36,6 +36,11 @@ ganc_status canny_u8(const uint8_t *gray /* (H,W) */, int h, int w, const canny_
 ganc_status canny_blur_u8(const uint8_t *gray /* (H,W) */, int h, int w, int ksize, double sigma,
                           uint8_t *out /* (H,W) */);
 
+/* One image (C = 1 or 3 planes of n values) as 8-bit grey, the way OpenCV
+ * would see it: channels rounded to 8 bits, then cv2.cvtColor's
+ * fixed-point RGB2GRAY; values in [-1, 1] (signed_range) or [0, 1]. */
+void canny_grey_u8(const real *img /* (C,n) */, int c, size_t n, bool signed_range, uint8_t *grey /* (n) */);
+
 typedef struct {
     canny_params canny;
     double temperature; /* tau of the soft threshold; <= 0: (high - low) / 4 */

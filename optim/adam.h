@@ -15,16 +15,20 @@ typedef struct {
 
 typedef struct {
     adam_config cfg;
-    real *m, *v;  /* first and second moments, ps->numel values each */
+    real *m, *v;  /* first and second moments, ps->numel values each, on `dev` */
     size_t numel;
     long step;
+    device dev;   /* the parameter set's device at init; adam_to_device moves them */
 } adam;
 
 /* lr 2e-4, betas (0.5, 0.999) as in CycleGAN/pix2pix, eps 1e-8. */
 adam_config adam_defaults(void);
 ganc_status adam_init(adam *opt, const param_set *ps, adam_config cfg);
 void adam_free(adam *opt);
-/* One update of every parameter from its gradient; a frozen set is left alone. */
+/* Moves the moments to `dev` (the device the parameters moved to). */
+ganc_status adam_to_device(adam *opt, device dev);
+/* One update of every parameter from its gradient, on the set's device
+ * (which must be the moments'); a frozen set is left alone. */
 ganc_status adam_step(adam *opt, param_set *ps);
 
 /* The moments as "optim.m.<param>" and "optim.v.<param>" and the step

@@ -4,34 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Chunks fixed by size, not by thread count, keep the sum's rounding fixed. */
-#define CLIP_CHUNK 16384
-
-static double sum_squares(const real *g, size_t n) {
-    size_t n_chunks = (n + CLIP_CHUNK - 1) / CLIP_CHUNK;
-    double total = 0;
-    /* Per-chunk partial sums are combined in chunk order below, so the
-     * result does not depend on how the chunks were spread over threads. */
-    enum { BATCH = 256 };
-    double partial[BATCH];
-    for (size_t first = 0; first < n_chunks; first += BATCH) {
-        long count = (long)(n_chunks - first < BATCH ? n_chunks - first : BATCH);
-#pragma omp parallel for if (count > 1 && n >= 65536)
-        for (long c = 0; c < count; c++) {
-            size_t lo = (first + (size_t)c) * CLIP_CHUNK, hi = lo + CLIP_CHUNK < n ? lo + CLIP_CHUNK : n;
-            double s = 0;
-            for (size_t i = lo; i < hi; i++) s += (double)g[i] * (double)g[i];
-            partial[c] = s;
-        }
-        for (long c = 0; c < count; c++) total += partial[c];
-    }
-    return total;
-}
+#include "core/backend.h"
+#include "core/kernels/elementwise.h"
+#include "core/kernels/optim.h"
 
 double clip_grad_norm_of(param_set *const *sets, int n_sets) {
     double total = 0;
-    for (int s = 0; s < n_sets; s++)
-        if (!sets[s]->frozen) total += sum_squares(sets[s]->grad, sets[s]->numel);
+    for (int s = 0; s < n_sets; s++) {
+        const backend *be = backend_get(sets[s]->dev);
+        /* A set on a device that is gone has no norm to give: NaN, which clip_grad_norm reports. */
+        if (!be) return NAN;
+        if (!sets[s]->frozen) total += be->optim->sum_squares(sets[s]->grad, sets[s]->numel);
+    }
     return sqrt(total);
 }
 
@@ -49,10 +33,9 @@ ganc_status clip_grad_norm(param_set *const *sets, int n_sets, double max_norm, 
     if (coef >= 1) return GANC_OK;
     for (int s = 0; s < n_sets; s++) {
         if (sets[s]->frozen) continue;
-        real *g = sets[s]->grad, k = (real)coef;
-        long n = (long)sets[s]->numel;
-#pragma omp parallel for if (n >= 65536)
-        for (long i = 0; i < n; i++) g[i] *= k;
+        const backend *be = backend_get(sets[s]->dev);
+        if (!be) return ganc_error_status();
+        be->elementwise->unary_forward(UNARY_MUL_SCALAR, (real)coef, 0, sets[s]->grad, sets[s]->grad, sets[s]->numel);
     }
     return GANC_OK;
 }

@@ -77,6 +77,10 @@ void optimizer_free(optimizer *opt) {
     memset(opt, 0, sizeof *opt);
 }
 
+ganc_status optimizer_to_device(optimizer *opt, device dev) {
+    return opt->cfg.kind == OPTIMIZER_SGD ? sgd_to_device(&opt->sgd, dev) : adam_to_device(&opt->adam, dev);
+}
+
 double optimizer_lr(const optimizer *opt, long step, long epoch) { return schedule_lr(&opt->cfg.schedule, step, epoch); }
 
 ganc_status optimizer_step(optimizer *opt, param_set *ps, double lr) {

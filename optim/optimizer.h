@@ -52,6 +52,8 @@ ganc_status optimizer_init(optimizer *opt, const param_set *ps, const optimizer_
 /* optimizer_config_read + optimizer_init. */
 ganc_status optimizer_from_config(optimizer *opt, config *c, const char *section, const param_set *ps);
 void optimizer_free(optimizer *opt);
+/* Moves the optimizer's state to `dev`; call after params_to_device of its set. */
+ganc_status optimizer_to_device(optimizer *opt, device dev);
 
 /* The schedule's lr at global step `step` of epoch `epoch` (both from 0). */
 double optimizer_lr(const optimizer *opt, long step, long epoch);

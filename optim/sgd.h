@@ -19,16 +19,20 @@ typedef struct {
 
 typedef struct {
     sgd_config cfg;
-    real *buf; /* momentum buffer, ps->numel values; NULL without momentum */
+    real *buf; /* momentum buffer, ps->numel values on `dev`; NULL without momentum */
     size_t numel;
     long step;
+    device dev; /* the parameter set's device at init; sgd_to_device moves the buffer */
 } sgd;
 
 /* lr 0.01, no momentum, no decay. */
 sgd_config sgd_defaults(void);
 ganc_status sgd_init(sgd *opt, const param_set *ps, sgd_config cfg);
 void sgd_free(sgd *opt);
-/* One update from ps->grad with opt->cfg.lr; a frozen set is left alone. */
+/* Moves the momentum buffer to `dev` (the device the parameters moved to). */
+ganc_status sgd_to_device(sgd *opt, device dev);
+/* One update from ps->grad with opt->cfg.lr, on the set's device (which
+ * must be the buffer's); a frozen set is left alone. */
 ganc_status sgd_step(sgd *opt, param_set *ps);
 
 /* The momentum buffer as "optim.momentum.<param>" (when momentum > 0)

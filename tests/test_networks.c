@@ -217,6 +217,38 @@ TEST(networks_output_shapes) {
     tape_free(t);
 }
 
+/* head = false keeps the features: with the same feature weights, the full
+ * classifier's output is its head (Linear) applied to them, flattened. */
+TEST(networks_classifier_features_only) {
+    tape *t = tape_new(device_cpu());
+    REQUIRE(t);
+    const char *ini = "[G]\narch = classifier\nwidth = 4\ndepth = 2\noutputs = 3\nimage_size = 8\n";
+    network *full = support_network(ini, "E", 5);
+    network *feat = support_network("[G]\narch = classifier\nwidth = 4\ndepth = 2\nimage_size = 8\nhead = false\n",
+                                    "E", 6);
+    REQUIRE(full && feat);
+    CHECK(feat->params.count == full->params.count - 2);
+    CHECK(strcmp(last_name(feat), "E.features.2.bias") == 0);
+    for (size_t i = 0; i < feat->params.count; i++) {
+        tensor *src = params_find(&full->params, feat->params.entries[i].name), *dst = feat->params.entries[i].t;
+        REQUIRE(src && src->numel == dst->numel);
+        memcpy(dst->data, src->data, src->numel * sizeof(real));
+    }
+    tensor *y = forward(full, t, 2, 3, 8, 8, 7), *f = forward(feat, t, 2, 3, 8, 8, 7);
+    REQUIRE(has_shape(f, 4, (int[]){2, 8, 2, 2}) && has_shape(y, 2, (int[]){2, 3}));
+    tensor *w = params_find(&full->params, "E.head.weight"), *b = params_find(&full->params, "E.head.bias");
+    REQUIRE(w && b);
+    for (int n = 0; n < 2; n++)
+        for (int o = 0; o < 3; o++) {
+            double sum = b->data[o];
+            for (int k = 0; k < 32; k++) sum += (double)w->data[o * 32 + k] * f->data[n * 32 + k];
+            CHECK_NEAR(y->data[n * 3 + o], sum, 1e-5);
+        }
+    network_free(full);
+    network_free(feat);
+    tape_free(t);
+}
+
 static bool same_values(const tensor *a, const tensor *b) {
     if (!a || !b || a->numel != b->numel) return false;
     return memcmp(a->data, b->data, a->numel * sizeof(real)) == 0;

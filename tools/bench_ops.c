@@ -1,5 +1,6 @@
 /* ganc bench ops: time and throughput of the hot CPU ops, with the
- * machine's measured FMA peak as the reference run in the same process. */
+ * machine's measured FMA peak as the reference run in the same process.
+ * --device cuda runs tools/bench_ops_cuda.c instead. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,16 +179,35 @@ fail:
 
 int bench_ops(int argc, char **argv) {
     int repeat = 10;
+    const char *device_text = "cpu";
+    bool tf32 = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             repeat = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
+            device_text = argv[++i];
+        } else if (strcmp(argv[i], "--tf32") == 0) {
+            tf32 = true;
         } else {
-            fprintf(stderr, "bench ops: unknown argument %s (usage: ganc bench ops [--repeat N])\n", argv[i]);
+            fprintf(stderr, "bench ops: unknown argument %s (usage: ganc bench ops [--repeat N] "
+                            "[--device cpu|cuda[:N]] [--tf32])\n", argv[i]);
             return 2;
         }
     }
     if (repeat < 1 || repeat > 64) {
         fprintf(stderr, "bench ops: --repeat must be 1..64, got %d\n", repeat);
+        return 2;
+    }
+    device d;
+    char note[320];
+    if (device_resolve(device_text, &d, note, sizeof note)) {
+        fprintf(stderr, "bench ops: %s\n", ganc_error_message());
+        return 1;
+    }
+    if (note[0]) fprintf(stderr, "bench ops: %s\n", note);
+    if (d.kind == DEVICE_CUDA) return bench_ops_cuda(d, repeat, tf32);
+    if (tf32) {
+        fprintf(stderr, "bench ops: --tf32 is for --device cuda\n");
         return 2;
     }
     const char *isa;

@@ -1,10 +1,11 @@
-/* ganc info FILE: what a checkpoint (or any safetensors file) holds. */
+/* ganc info FILE: what a checkpoint, any safetensors file or an ONNX model holds. */
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "core/checkpoint.h"
 #include "tools/commands.h"
+#include "tools/onnx_info.h"
 
 /* crc32 of the values as float32, so two files can be compared value for value. */
 static unsigned long values_crc32(const checkpoint_tensor *ti) {
@@ -38,10 +39,41 @@ static void print_groups(const checkpoint *ck) {
     printf("  %-16s %6zu tensors %12zu values\n", "total", n, total);
 }
 
+/* A safetensors file starts with its header's length, then the JSON's '{'.
+ * An ONNX model starts with its ir_version field (key 0x08) or is named
+ * *.onnx; everything else goes to the safetensors reader and its errors. */
+static bool looks_like_onnx(const char *path) {
+    unsigned char head[9];
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    bool full = fread(head, 1, sizeof head, f) == sizeof head;
+    fclose(f);
+    size_t n = strlen(path);
+    bool named = n > 5 && strcmp(path + n - 5, ".onnx") == 0;
+    return full && head[8] != '{' && (head[0] == 0x08 || named);
+}
+
+static int info_onnx(const char *path) {
+    onnx_info info;
+    if (onnx_info_read(path, &info)) {
+        fprintf(stderr, "ganc info: %s\n", ganc_error_message());
+        return 1;
+    }
+    printf("%s\n", path);
+    onnx_info_print(&info, stdout, true);
+    onnx_info_free(&info);
+    return 0;
+}
+
 int cmd_info(int argc, char **argv) {
     bool all = argc == 3 && strcmp(argv[2], "--tensors") == 0;
     if (argc != 2 && !all) {
         fprintf(stderr, "usage: ganc info FILE [--tensors]   (--tensors: every tensor with its shape and a crc32 of its values)\n");
+        return 2;
+    }
+    if (looks_like_onnx(argv[1])) {
+        if (!all) return info_onnx(argv[1]);
+        fprintf(stderr, "ganc info: --tensors lists safetensors files; %s is an ONNX model\n", argv[1]);
         return 2;
     }
     checkpoint *ck;

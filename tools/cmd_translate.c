@@ -1,5 +1,7 @@
-/* ganc translate --checkpoint C --input FILE|DIR --output DIR [--direction AtoB|BtoA] [--size S]
- * Runs a trained generator over images; outputs are PNGs named after the inputs. */
+/* ganc translate --checkpoint C --input FILE|DIR --output DIR [--direction AtoB|BtoA] [--size S] [--npy DIR]
+ * Runs a trained generator over images; outputs are PNGs named after the
+ * inputs. --npy also writes the generator's input and output tensors, so
+ * an exported model can be checked against ganc (docs/export.md). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,13 +11,14 @@
 #include <sys/stat.h>
 
 #include "data/image_io.h"
+#include "data/npy.h"
 #include "data/transforms.h"
 #include "tools/commands.h"
 #include "tools/trainer.h"
 
 static int usage(void) {
     fprintf(stderr, "usage: ganc translate --checkpoint C --input FILE|DIR --output DIR [--direction AtoB|BtoA] "
-                    "[--size S]\n");
+                    "[--size S] [--npy DIR]\n");
     return 2;
 }
 
@@ -28,8 +31,18 @@ static bool is_image_name(const char *name) {
     return false;
 }
 
+/* NPY/<name>.input.npy and NPY/<name>.output.npy */
+static ganc_status write_npy(const char *npy_dir, const char *name, const tensor *x, const tensor *y) {
+    char target[2200];
+    snprintf(target, sizeof target, "%s/%s.input.npy", npy_dir, name);
+    ganc_status st = npy_write_f32(target, x->ndim, x->shape, x->data);
+    snprintf(target, sizeof target, "%s/%s.output.npy", npy_dir, name);
+    return st ? st : npy_write_f32(target, y->ndim, y->shape, y->data);
+}
+
 /* Resizes to size x size, runs G, writes OUT/<input name>.png. */
-static ganc_status translate_one(trainer *tr, network *g, const char *path, const char *out_dir, int size) {
+static ganc_status translate_one(trainer *tr, network *g, const char *path, const char *out_dir, int size,
+                                 const char *npy_dir) {
     image img;
     ganc_status st = image_load_rgb(path, &img, NULL);
     if (st) return st;
@@ -57,6 +70,7 @@ static ganc_status translate_one(trainer *tr, network *g, const char *path, cons
         if (dot) *dot = '\0';
         snprintf(target, sizeof target, "%s/%s.png", out_dir, name);
         st = image_write(target, &out, 95);
+        if (!st && npy_dir) st = write_npy(npy_dir, name, x, y);
         if (!st) printf("%s -> %s\n", path, target);
     }
     image_free(&out);
@@ -66,7 +80,7 @@ static ganc_status translate_one(trainer *tr, network *g, const char *path, cons
 }
 
 int cmd_translate(int argc, char **argv) {
-    const char *ckpt = NULL, *input = NULL, *output = NULL, *direction = "AtoB";
+    const char *ckpt = NULL, *input = NULL, *output = NULL, *direction = "AtoB", *npy_dir = NULL;
     int size = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--checkpoint") == 0) ckpt = argv[i + 1];
@@ -74,6 +88,7 @@ int cmd_translate(int argc, char **argv) {
         else if (strcmp(argv[i], "--output") == 0) output = argv[i + 1];
         else if (strcmp(argv[i], "--direction") == 0) direction = argv[i + 1];
         else if (strcmp(argv[i], "--size") == 0) size = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--npy") == 0) npy_dir = argv[i + 1];
         else return usage();
     }
     if (argc % 2 == 0 || !ckpt || !input || !output) return usage();
@@ -81,7 +96,9 @@ int cmd_translate(int argc, char **argv) {
     ganc_status st = trainer_open_checkpoint(&tr, ckpt);
     const char *g_name = st ? NULL : tr.recipe->generator_for(direction);
     network *g = g_name ? trainer_network_named(&tr, g_name) : NULL;
-    if (!st && !g_name)
+    if (!st && !g_name && !tr.recipe->generator_for("AtoB"))
+        st = GANC_ERR(GANC_ERR_ARG, "translate: recipe %s has no generator to run", tr.recipe->name);
+    else if (!st && !g_name)
         st = GANC_ERR(GANC_ERR_ARG, "translate: --direction %s is not available for recipe %s (AtoB%s)", direction,
                       tr.recipe->name, tr.recipe->generator_for("BtoA") ? " or BtoA" : " only");
     long crop = 0;
@@ -89,6 +106,8 @@ int cmd_translate(int argc, char **argv) {
     if (!st && (size < 4 || size > 16384)) st = GANC_ERR(GANC_ERR_ARG, "translate: --size must be 4..16384, got %d", size);
     if (!st && mkdir(output, 0755) != 0 && errno != EEXIST)
         st = GANC_ERR(GANC_ERR_IO, "translate: cannot create output directory %s: %s", output, strerror(errno));
+    if (!st && npy_dir && mkdir(npy_dir, 0755) != 0 && errno != EEXIST)
+        st = GANC_ERR(GANC_ERR_IO, "translate: cannot create --npy directory %s: %s", npy_dir, strerror(errno));
     struct stat info;
     if (!st && stat(input, &info) != 0) st = GANC_ERR(GANC_ERR_IO, "translate: cannot read %s: %s", input, strerror(errno));
     if (!st && S_ISDIR(info.st_mode)) {
@@ -97,13 +116,13 @@ int cmd_translate(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
             char path[2048];
             snprintf(path, sizeof path, "%s/%s", input, entries[i]->d_name);
-            if (!st && is_image_name(entries[i]->d_name)) st = translate_one(&tr, g, path, output, size), done++;
+            if (!st && is_image_name(entries[i]->d_name)) st = translate_one(&tr, g, path, output, size, npy_dir), done++;
             free(entries[i]);
         }
         free(entries);
         if (!st && done == 0) st = GANC_ERR(GANC_ERR_IO, "translate: no images (png, jpg, bmp, tga) in %s", input);
     } else if (!st) {
-        st = translate_one(&tr, g, input, output, size);
+        st = translate_one(&tr, g, input, output, size, npy_dir);
     }
     if (st) fprintf(stderr, "ganc translate: %s\n", ganc_error_message());
     trainer_close(&tr);

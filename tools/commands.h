@@ -10,6 +10,8 @@ int cmd_synth(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_pinch(int argc, char **argv);
 
 #endif

@@ -14,7 +14,9 @@ typedef struct {
 static const command commands[] = {
     {"train", cmd_train, "train an experiment: ganc train experiments/cyclegan/cyclegan.ini"},
     {"translate", cmd_translate, "run a trained generator over images"},
-    {"info", cmd_info, "describe a checkpoint or safetensors file"},
+    {"info", cmd_info, "describe a checkpoint, safetensors file or ONNX model"},
+    {"export", cmd_export, "export a trained network to ONNX or safetensors"},
+    {"eval", cmd_eval, "metrics of trained checkpoints on held-out data (table and CSV)"},
     {"gradcheck", cmd_gradcheck, "finite-difference gradient checks of every op"},
     {"bench", cmd_bench, "benchmarks (bench ops)"},
     {"device", cmd_device, "show which device --device would pick"},

@@ -73,7 +73,12 @@ ganc_status trainer_add_loss_terms(trainer *tr) {
 
 ganc_status trainer_metric(trainer *tr, const char *name, const tensor *value) {
     if (!value) return ganc_error_status();
-    double v = (double)value->data[0];
+    real host;
+    tr->t->be->download(&host, value->data, sizeof host);
+    /* A failed kernel upstream would leave a meaningless value: report the failure instead. */
+    ganc_status st = tr->t->be->sync();
+    if (st) return st;
+    double v = (double)host;
     if (!isfinite(v))
         return GANC_ERR(GANC_ERR_STATE, "loss %s is %g at step %ld: stopping; the last checkpoint stays as it was",
                         name, v, tr->step + 1);

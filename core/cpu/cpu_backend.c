@@ -14,6 +14,7 @@ extern const struct shape_kernels cpu_shape_kernels;
 extern const struct loss_kernels cpu_loss_kernels;
 extern const struct image_kernels cpu_image_kernels;
 extern const struct random_kernels cpu_random_kernels;
+extern const struct optim_kernels cpu_optim_kernels;
 
 /* 64-byte alignment keeps SIMD loads aligned and cache lines unshared. */
 static void *cpu_alloc(size_t bytes) {
@@ -31,6 +32,9 @@ static void cpu_axpy(real *y, real a, const real *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
+/* CPU kernels finish before they return and report no errors of their own. */
+static ganc_status cpu_sync(void) { return GANC_OK; }
+
 const backend cpu_backend = {
     .name = "cpu",
     .kind = DEVICE_CPU,
@@ -41,6 +45,7 @@ const backend cpu_backend = {
     .download = cpu_copy,
     .fill = cpu_fill,
     .axpy = cpu_axpy,
+    .sync = cpu_sync,
     .elementwise = &cpu_elementwise_kernels,
     .reduce = &cpu_reduce_kernels,
     .linalg = &cpu_linalg_kernels,
@@ -51,4 +56,5 @@ const backend cpu_backend = {
     .loss = &cpu_loss_kernels,
     .image = &cpu_image_kernels,
     .random = &cpu_random_kernels,
+    .optim = &cpu_optim_kernels,
 };

@@ -41,25 +41,24 @@ size_t gradcheck_cases_for_op(op_id op) {
     return n;
 }
 
-static void fill_input(tensor *x, const gc_input *spec, rng *r) {
-    size_t n = x->numel;
+void gradcheck_fill(real *x, size_t n, const gc_input *spec, rng *r) {
     for (size_t i = 0; i < n; i++) {
         double u = rng_uniform(r);
         switch (spec->dist) {
-        case GC_NORMAL: x->data[i] = (real)rng_normal(r); break;
-        case GC_AWAY_ZERO: x->data[i] = (real)((0.2 + u) * (rng_uniform(r) < 0.5 ? -1 : 1)); break;
-        case GC_POSITIVE: x->data[i] = (real)(0.5 + 1.5 * u); break;
-        case GC_UNIT: x->data[i] = (real)(0.05 + 0.9 * u); break;
-        case GC_LABELS: x->data[i] = (real)(int)(u * spec->param); break;
-        case GC_DISTINCT: x->data[i] = (real)(0.05 * ((double)i - n / 2.0)); break;
+        case GC_NORMAL: x[i] = (real)rng_normal(r); break;
+        case GC_AWAY_ZERO: x[i] = (real)((0.2 + u) * (rng_uniform(r) < 0.5 ? -1 : 1)); break;
+        case GC_POSITIVE: x[i] = (real)(0.5 + 1.5 * u); break;
+        case GC_UNIT: x[i] = (real)(0.05 + 0.9 * u); break;
+        case GC_LABELS: x[i] = (real)(int)(u * spec->param); break;
+        case GC_DISTINCT: x[i] = (real)(0.05 * ((double)i - n / 2.0)); break;
         }
     }
     if (spec->dist == GC_DISTINCT)
         for (size_t i = n; i > 1; i--) {
             size_t j = rng_u32_at(r->seed, r->counter++) % i;
-            real tmp = x->data[i - 1];
-            x->data[i - 1] = x->data[j];
-            x->data[j] = tmp;
+            real tmp = x[i - 1];
+            x[i - 1] = x[j];
+            x[j] = tmp;
         }
 }
 
@@ -167,7 +166,7 @@ static tensor *make_input(const gradcheck_case *c, int k, rng *r) {
     snprintf(name, sizeof name, "in%d", k);
     tensor *x = tensor_new(spec->ndim, spec->shape, name);
     if (!x) return NULL;
-    fill_input(x, spec, r);
+    gradcheck_fill(x->data, x->numel, spec, r);
     if (!spec->constant && tensor_set_requires_grad(x, true)) {
         tensor_free(x);
         return NULL;

@@ -8,6 +8,7 @@
  * fixed sample of 512 in large inputs). It runs in float64 (tight bound) or
  * float32 (loose bound), whichever `real` this build has. */
 
+#include "core/rng.h"
 #include "core/tape.h"
 
 typedef enum {
@@ -67,6 +68,10 @@ size_t gradcheck_cases_for_op(op_id op);
 typedef tensor *(*gradcheck_fn)(tape *t, void *ctx);
 ganc_status gradcheck_function(gradcheck_fn f, void *ctx, int n, tensor *const *wrt, op_id must_record,
                                double expected_scale, gradcheck_result *r);
+
+/* n values of an input drawn as `spec` says, from r (what gradcheck_run
+ * feeds a case; the CPU/CUDA parity tests feed both devices the same). */
+void gradcheck_fill(real *x, size_t n, const gc_input *spec, rng *r);
 
 /* Runs one case. Returns non-OK only when the case could not run (its
  * forward failed); a gradient mismatch is reported in r->passed. */

@@ -1,0 +1,99 @@
+# ganc export / info end to end: the small CycleGAN's G_A and the pix2pix
+# U-Net, trained a few steps, exported to ONNX and safetensors; onnxruntime
+# runs the ONNX files on the tensors `ganc translate --npy` fed the
+# generator and must match its outputs within 1e-4 (SKIP without
+# onnxruntime); PyTorch loads the safetensors export (SKIP without torch);
+# bad arguments give errors that say what is wrong.
+. tests/cli_lib.sh
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$GANC" synth --style photo,cartoon --n 24 --size 36 --seed 5 --split train=0.9 --out "$work/faces" >/dev/null
+quick=(--set data.root="$work/faces" --set data.load_size=36 --set data.crop_size=32 --set train.steps=3
+       --set train.sample_every=0 --set train.checkpoint_every=0 --set train.log_every=1)
+"$GANC" train experiments/cyclegan/cyclegan_small.ini "${quick[@]}" --set train.out="$work/cg" >/dev/null 2>&1
+# Kaiming weights: the default N(0, 0.02) makes an untrained U-Net's output
+# nearly zero, which would make the comparison below say little.
+"$GANC" train experiments/pix2pix/pix2pix_small.ini "${quick[@]}" --set G.init=kaiming --set train.out="$work/p2p" \
+    >/dev/null 2>&1
+cg="$work/cg/checkpoints/latest.safetensors"
+p2p="$work/p2p/checkpoints/latest.safetensors"
+
+expect_ok export_cyclegan_onnx "$GANC" export --checkpoint "$cg" --net G_A --format onnx --out "$work/g_a.onnx"
+expect_ok export_cyclegan_onnx_dynamic "$GANC" export --checkpoint "$cg" --net G_A --format onnx --dynamic \
+    --opset 13 --out "$work/g_a_dynamic.onnx"
+expect_ok export_pix2pix_onnx "$GANC" export --checkpoint "$p2p" --net G --format onnx --out "$work/g.onnx"
+expect_ok export_discriminator_onnx "$GANC" export --checkpoint "$cg" --net D_B --format onnx --input-shape 2x3x32x32 \
+    --out "$work/d_b.onnx"
+expect_ok export_cyclegan_safetensors "$GANC" export --checkpoint "$cg" --net G_A --format safetensors \
+    --out "$work/g_a.safetensors"
+
+info=$("$GANC" info "$work/g_a.onnx")
+if grep -q "input .*float32 *(1,3,32,32)" <<<"$info" && grep -q "output .*float32 *(1,3,32,32)" <<<"$info" &&
+    grep -q "^  Conv  *10$" <<<"$info" && grep -q "architecture = ResnetGenerator" <<<"$info" &&
+    grep -q "^ngf = 16$" <<<"$info"; then
+    echo "PASS info_describes_onnx"
+else
+    echo "FAIL info_describes_onnx: ${info:0:600}"
+fi
+if "$GANC" info "$work/g_a_dynamic.onnx" | grep -q "input .*(batch,3,height,width)"; then
+    echo "PASS info_shows_dynamic_dims"
+else
+    echo "FAIL info_shows_dynamic_dims"
+fi
+info=$("$GANC" info "$work/g_a.safetensors")
+if grep -q "architecture = ResnetGenerator" <<<"$info" && grep -q "^  model  .* 24 tensors" <<<"$info"; then
+    echo "PASS info_describes_safetensors_export"
+else
+    echo "FAIL info_describes_safetensors_export: ${info:0:400}"
+fi
+
+# The generators' own inputs and outputs, from translate (the dynamic
+# model runs at 48x48, not the 32x32 it was exported at).
+"$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/t32" --npy "$work/npy32" >/dev/null
+"$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/t48" --size 48 \
+    --npy "$work/npy48" >/dev/null
+"$GANC" translate --checkpoint "$p2p" --input "$work/faces/testA" --output "$work/tp" --npy "$work/npyp" >/dev/null
+one=$(ls "$work/npy32" | head -n 1)
+one=${one%.input.npy}
+if python3 -c 'import onnx, onnxruntime, numpy' >/dev/null 2>&1; then
+    for case in "g_a npy32" "g_a_dynamic npy48" "g npyp"; do
+        set -- $case
+        out=$(python3 tests/tools/run_onnx.py "$work/$1.onnx" "$work/$2/$one.input.npy" \
+            --reference "output=$work/$2/$one.output.npy" 2>&1)
+        if [ $? -eq 0 ]; then echo "PASS onnxruntime_matches_translate_$1 ($(grep -o 'max|diff| = .*' <<<"$out"))"
+        else echo "FAIL onnxruntime_matches_translate_$1: ${out: -400}"; fi
+    done
+else
+    echo "SKIP onnxruntime_matches_translate: python3 with onnx, onnxruntime and numpy is not installed"
+fi
+if python3 -c 'import torch, safetensors, numpy' >/dev/null 2>&1; then
+    out=$(python3 tests/tools/torch_resnet.py "$work/g_a.safetensors" "$work/npy32/$one.input.npy" \
+        "$work/npy32/$one.output.npy" --ngf 16 --n-blocks 3 2>&1)
+    if [ $? -eq 0 ]; then echo "PASS torch_loads_safetensors_export ($(grep -o 'max|diff| = [^ ]*' <<<"$out"))"
+    else echo "FAIL torch_loads_safetensors_export: ${out: -400}"; fi
+else
+    echo "SKIP torch_loads_safetensors_export: python3 with torch, safetensors and numpy is not installed"
+fi
+
+expect_fail export_unknown_network 'no network "G_X" \(it has G_A, G_B, D_A, D_B\)' "$GANC" export \
+    --checkpoint "$cg" --net G_X --format onnx --out "$work/x.onnx"
+expect_fail export_bad_format 'format tflite: expected onnx or safetensors' "$GANC" export --checkpoint "$cg" \
+    --net G_A --format tflite --out "$work/x"
+expect_fail export_shape_and_dynamic 'not both' "$GANC" export --checkpoint "$cg" --net G_A --format onnx --dynamic \
+    --input-shape 1x3x32x32 --out "$work/x.onnx"
+expect_fail export_bad_shape 'does not run on input \(1,3,30,30\).*multiples of 4' "$GANC" export \
+    --checkpoint "$cg" --net G_A --format onnx --input-shape 1x3x30x30 --out "$work/x.onnx"
+expect_fail export_bad_shape_text 'expected NxCxHxW' "$GANC" export --checkpoint "$cg" --net G_A --format onnx \
+    --input-shape 3x32x32 --out "$work/x.onnx"
+expect_fail export_bad_opset 'opset 9 is not supported; ganc writes opsets 13 to 21' "$GANC" export \
+    --checkpoint "$cg" --net G_A --format onnx --opset 9 --out "$work/x.onnx"
+expect_fail export_onnx_options_for_safetensors 'are for --format onnx' "$GANC" export --checkpoint "$cg" --net G_A \
+    --format safetensors --opset 17 --out "$work/x.safetensors"
+expect_fail export_missing_out 'required' "$GANC" export --checkpoint "$cg" --net G_A --format onnx
+if [ ! -e "$work/x.onnx" ]; then echo "PASS export_failures_write_nothing"
+else echo "FAIL export_failures_write_nothing: $work/x.onnx exists"; fi
+head -c 100 "$work/g_a.onnx" >"$work/cut.onnx"
+expect_fail info_truncated_onnx 'cut.onnx: malformed protobuf at byte [0-9]+: length past the end' "$GANC" info \
+    "$work/cut.onnx"
+expect_fail info_onnx_tensors 'is an ONNX model' "$GANC" info "$work/g_a.onnx" --tensors
