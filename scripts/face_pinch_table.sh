@@ -2,7 +2,9 @@
 # Reproduces the face-pinch table of docs/face_pinch.md: the bone error on
 # held-out user photos (the target domain) of three settings, source-only,
 # DANN and the target-supervised bound, each trained with 3 seeds, as
-# mean ± std; and the photo | predicted | true grid of the first DANN run.
+# mean ± std, next to the error on held-out virtual faces (the source
+# domain) and that of always answering 0.5; and the photo | predicted |
+# true grid of the first DANN run.
 #
 #   scripts/face_pinch_table.sh [OUT]     (default runs/face_pinch_table)
 #
@@ -20,11 +22,13 @@ data=build/pinch
 mkdir -p "$out"
 
 # Independent identities in each set: virtual faces with their parameters
-# (source), user photos (target, labels unused in training) and held-out photos.
+# (source), user photos (target, labels unused in training), held-out photos
+# and held-out virtual faces.
 synth() { [ -s "$data/$4/labels.csv" ] || "$GANC" synth --style "$1" --n "$2" --size 96 --seed "$3" --out "$data/$4"; }
 synth virtual 4000 1 virtual
 synth photo 4000 2 photo
 synth photo 500 3 photo_test
+synth virtual 500 4 virtual_test
 
 declare -A extra=(
     [source_only]="--set loss.domain.lambda=0 --set loss.domain.schedule=fixed"
@@ -42,6 +46,8 @@ run() { # setting seed
             ${STEPS:+--set train.steps=$STEPS} ${extra[$1]} > "$out/$1-$2.log" 2>&1
         "$GANC" pinch --checkpoint "$dir/checkpoints/latest.safetensors" --eval "$data/photo_test" > "$dir/eval.txt"
     fi
+    [ -s "$dir/eval_source.txt" ] ||
+        "$GANC" pinch --checkpoint "$dir/checkpoints/latest.safetensors" --eval "$data/virtual_test" > "$dir/eval_source.txt"
     echo "$1 seed $2: $(grep '^all ' "$dir/eval.txt")"
 }
 
@@ -58,15 +64,16 @@ echo "all runs: $(( $(date +%s) - start )) s"
 # mean ± sample std over the seeds of each setting, per group
 table="$out/table.md"
 {
-    echo "| setting | all bones | face shape | eyes | nose | mouth |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    echo "| setting | all bones | face shape | eyes | nose | mouth | source: all bones |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     for s in $settings; do
-        cat "$out/$s"-*/eval.txt | awk -v name="$s" '
-            $1 ~ /^(all|face_shape|eyes|nose|mouth)$/ && NF == 3 { n[$1]++; sum[$1] += $2; sq[$1] += $2 * $2; c[$1] = $3 }
+        # the held-out virtual faces' "all" rows come in as "source"
+        { cat "$out/$s"-*/eval.txt; sed -n 's/^all /source /p' "$out/$s"-*/eval_source.txt; } | awk -v name="$s" '
+            $1 ~ /^(all|face_shape|eyes|nose|mouth|source)$/ && NF == 3 { n[$1]++; sum[$1] += $2; sq[$1] += $2 * $2; c[$1] = $3 }
             END {
                 printf "| %s |", name
-                split("all face_shape eyes nose mouth", g, " ")
-                for (i = 1; i <= 5; i++) {
+                split("all face_shape eyes nose mouth source", g, " ")
+                for (i = 1; i <= 6; i++) {
                     k = g[i]; m = sum[k] / n[k]
                     v = n[k] > 1 ? (sq[k] - n[k] * m * m) / (n[k] - 1) : 0
                     printf " %.4f ± %.4f |", m, sqrt(v > 0 ? v : 0)
@@ -74,7 +81,7 @@ table="$out/table.md"
                 printf "\n"
                 if (name == "target_supervised") {
                     printf "| constant 0.5 |"
-                    for (i = 1; i <= 5; i++) printf " %.4f |", c[g[i]]
+                    for (i = 1; i <= 6; i++) printf " %.4f |", c[g[i]]
                     printf "\n"
                 }
             }'

@@ -113,7 +113,7 @@ static ganc_status pinch_one(pinch_model *m, const char *input, const char *out,
     free(chw);
     float params[SYNTH_N_PARAMS];
     pinch_default_params(params);
-    pinch_set_bones(params, bones);
+    if (!st) pinch_set_bones(params, bones);
     if (!st) st = write_virtual(out, params, size);
     if (!st && params_path) st = write_params(params_path, bones);
     if (!st) printf("%s -> %s%s%s\n", input, out, params_path ? ", " : "", params_path ? params_path : "");
