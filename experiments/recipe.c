@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-static const recipe *const recipes[] = {&recipe_cyclegan, &recipe_pix2pix, &recipe_regressor};
+static const recipe *const recipes[] = {&recipe_cyclegan, &recipe_pix2pix, &recipe_regressor, &recipe_face_pinch};
 
 const recipe *recipe_find(const char *name) {
     for (size_t i = 0; i < sizeof recipes / sizeof recipes[0]; i++)
@@ -10,4 +10,4 @@ const recipe *recipe_find(const char *name) {
     return NULL;
 }
 
-const char *recipe_names(void) { return "cyclegan, pix2pix, regressor"; }
+const char *recipe_names(void) { return "cyclegan, pix2pix, regressor, face_pinch"; }

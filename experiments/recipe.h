@@ -11,6 +11,8 @@
 #include "data/batcher.h"
 
 struct trainer;
+struct checkpoint;
+struct network;
 
 typedef struct recipe {
     const char *name;
@@ -26,14 +28,21 @@ typedef struct recipe {
     const char *(*generator_for)(const char *direction);
     /* Releases what setup made besides recipe_state (which the trainer frees); may be NULL. */
     void (*teardown)(struct trainer *tr);
+    /* The input shape of a network that does not take the run's images
+     * (heads on features), for its layer table; may be NULL. */
+    void (*input_shape)(struct trainer *tr, const struct network *net, int shape[4]);
+    /* The recipe's own state in a checkpoint, for an exact resume; may be NULL. */
+    ganc_status (*save)(struct trainer *tr, struct checkpoint *ck);
+    ganc_status (*load)(struct trainer *tr, struct checkpoint *ck);
 } recipe;
 
 const recipe *recipe_find(const char *name);
-/* "cyclegan, pix2pix, regressor" for error messages. */
+/* "cyclegan, pix2pix, regressor, face_pinch" for error messages. */
 const char *recipe_names(void);
 
 extern const recipe recipe_cyclegan;
 extern const recipe recipe_pix2pix;
 extern const recipe recipe_regressor;
+extern const recipe recipe_face_pinch;
 
 #endif

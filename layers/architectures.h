@@ -67,6 +67,37 @@ typedef struct {
 ganc_status classifier_read(config *c, const char *section, classifier_opts *o);
 ganc_status classifier_build(network *net, const classifier_opts *o);
 
+/* A residual feature extractor [blocks.N (BasicBlock: conv1, norm1,
+ * conv2, norm2, downsample.0/.1), flatten]: each of n_blocks blocks halves
+ * the size (a stride-2 3x3 conv, then a 3x3 conv; a 1x1 stride-2 conv on
+ * the shortcut) with channels width * min(2^i, 8); the last map is
+ * flattened. Input (N,in,S,S), S = image_size; output
+ * (N, residual_encoder_features). */
+typedef struct {
+    int in_channels, width, n_blocks, image_size;
+    norm_kind norm;
+} residual_encoder_opts;
+
+ganc_status residual_encoder_read(config *c, const char *section, residual_encoder_opts *o);
+ganc_status residual_encoder_build(network *net, const residual_encoder_opts *o);
+/* C * (S / 2^n_blocks)^2 of the last block. */
+int residual_encoder_features(const residual_encoder_opts *o);
+
+/* A multi-layer perceptron [net.N]: `layers` Linears, in_features ->
+ * width -> ... -> outputs, ReLU (and Dropout when dropout > 0) between
+ * them, then the output activation. Input (N,in_features), or any
+ * (N,...) with in_features values per sample; output (N,outputs). */
+typedef enum { MLP_NONE, MLP_SIGMOID, MLP_TANH } mlp_activation;
+
+typedef struct {
+    int in_features, width, layers, outputs;
+    double dropout;
+    mlp_activation out_activation;
+} mlp_opts;
+
+ganc_status mlp_read(config *c, const char *section, mlp_opts *o);
+ganc_status mlp_build(network *net, const mlp_opts *o);
+
 /* ---- shared by the builders ---- */
 
 /* The root of an architecture: checks the input, then runs its children

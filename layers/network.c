@@ -54,6 +54,7 @@ static const module_type ROOT_TYPES[] = {
     {.name = "UnetGenerator", .forward = arch_root_forward, .onnx = arch_root_onnx},
     {.name = "NLayerDiscriminator", .forward = arch_root_forward, .onnx = arch_root_onnx},
     {.name = "Classifier", .forward = arch_root_forward, .onnx = arch_root_onnx},
+    {.name = "ResidualEncoder", .forward = arch_root_forward, .onnx = arch_root_onnx},
 };
 
 arch_root *arch_root_new(network *net, const char *type_name, int in_channels) {
@@ -112,8 +113,9 @@ void network_free(network *net) {
     free(net);
 }
 
-enum { ARCH_RESNET, ARCH_UNET, ARCH_PATCHGAN, ARCH_CLASSIFIER };
-static const char *const ARCH_NAMES[] = {"resnet_generator", "unet_generator", "patchgan", "classifier", NULL};
+enum { ARCH_RESNET, ARCH_UNET, ARCH_PATCHGAN, ARCH_CLASSIFIER, ARCH_RESIDUAL_ENCODER, ARCH_MLP };
+static const char *const ARCH_NAMES[] = {"resnet_generator", "unet_generator", "patchgan", "classifier",
+                                         "residual_encoder", "mlp", NULL};
 
 static ganc_status build_arch(network *net, config *c, const char *section, int arch) {
     ganc_status st;
@@ -129,6 +131,14 @@ static ganc_status build_arch(network *net, config *c, const char *section, int 
     case ARCH_PATCHGAN: {
         patchgan_opts o;
         return (st = patchgan_read(c, section, &o)) ? st : patchgan_build(net, &o);
+    }
+    case ARCH_RESIDUAL_ENCODER: {
+        residual_encoder_opts o;
+        return (st = residual_encoder_read(c, section, &o)) ? st : residual_encoder_build(net, &o);
+    }
+    case ARCH_MLP: {
+        mlp_opts o;
+        return (st = mlp_read(c, section, &o)) ? st : mlp_build(net, &o);
     }
     default: {
         classifier_opts o;

@@ -23,8 +23,10 @@ typedef tensor *(*loss_forward_fn)(network *net, tape *t, const tensor *x /* (N,
 
 /* What a term sees in one step. Tensor names used by the recipes:
  * real_A, real_B, fake_A, fake_B, rec_A, rec_B, idt_A, idt_B (CycleGAN;
- * pix2pix: real_A, real_B, fake_B). Networks: G_A, G_B, D_A, D_B, G, D,
- * and any frozen network an experiment loads (E1, E2, ID, ...). */
+ * pix2pix: real_A, real_B, fake_B; face_pinch: params_source,
+ * params_target, pred_source, pred_target, feat_source, feat_target).
+ * Networks: G_A, G_B, D_A, D_B, G, D, F, R, domain, and any frozen
+ * network an experiment loads (E1, E2, ID, ...). */
 typedef struct loss_inputs {
     tape *t;
     int n_tensors;

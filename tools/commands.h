@@ -12,5 +12,6 @@ int cmd_translate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_pinch(int argc, char **argv);
 
 #endif

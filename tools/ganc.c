@@ -21,6 +21,7 @@ static const command commands[] = {
     {"bench", cmd_bench, "benchmarks (bench ops|train|infer|synth)"},
     {"device", cmd_device, "show which device --device would pick"},
     {"synth", cmd_synth, "render synthetic faces with labels"},
+    {"pinch", cmd_pinch, "bone parameters of a face photo and its virtual face (face_pinch)"},
 };
 
 static void usage(FILE *out) {

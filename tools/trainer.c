@@ -121,9 +121,10 @@ static ganc_status write_summaries(trainer *tr) {
     snprintf(path, sizeof path, "%s/networks.txt", tr->out_dir);
     FILE *f = fopen(path, "w");
     if (!f) return GANC_ERR(GANC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    int shape[4] = {1, 3, dataset_side(tr->data), dataset_side(tr->data)};
     for (int i = 0; i < tr->n_nets; i++) {
         network *net = tr->nets[i].net;
+        int shape[4] = {1, 3, dataset_side(tr->data), dataset_side(tr->data)};
+        if (tr->recipe->input_shape) tr->recipe->input_shape(tr, net, shape);
         network_print_summary(net, shape, f);
         printf("network %-6s %-18s %10zu parameters%s\n", net->name, net->arch, net->params.numel,
                tr->nets[i].trained ? "" : " (frozen)");
@@ -219,7 +220,7 @@ static ganc_status write_samples(trainer *tr, const batch *b) {
 static ganc_status log_step(trainer *tr) {
     tr->metric_steps++;
     progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_values, tr->n_metrics);
-    if (tr->step % tr->log_every != 0 && tr->step != tr->total_steps) return GANC_OK;
+    if (tr->step % tr->log_every != 0 && tr->step != tr->total_steps && !tr->finished[0]) return GANC_OK;
     double means[TRAINER_MAX_METRICS];
     for (int i = 0; i < tr->n_metrics; i++) {
         means[i] = tr->metric_sums[i] / (double)tr->metric_steps;
@@ -269,6 +270,10 @@ ganc_status trainer_run(trainer *tr) {
         if (!st && tr->checkpoint_every && tr->step % tr->checkpoint_every == 0) {
             st = save(tr);
             if (!st) progress_message(&tr->bar, "checkpoint saved at step %ld", tr->step);
+        }
+        if (!st && tr->finished[0]) {
+            progress_message(&tr->bar, "stopping at step %ld: %s", tr->step, tr->finished);
+            break;
         }
     }
     if (!st) st = save(tr);

@@ -71,6 +71,8 @@ typedef struct trainer {
     tb_writer *tb;
     progress bar;
     volatile sig_atomic_t *stop_requested;
+    /* Set by a recipe's step to end the run after it (early stopping): why. */
+    char finished[160];
 } trainer;
 
 /* For recipes: */

@@ -37,6 +37,7 @@ ganc_status trainer_save(trainer *tr) {
     }
     for (int i = 0; !st && i < tr->n_pools; i++) st = image_pool_save(&tr->pools[i], ck);
     if (!st) st = checkpoint_put_rng(ck, "trainer", &tr->rng);
+    if (!st && tr->recipe->save) st = tr->recipe->save(tr, ck);
     if (!st) st = checkpoint_set_meta(ck, "format", CHECKPOINT_FORMAT);
     if (!st) st = checkpoint_set_meta(ck, "recipe", tr->recipe->name);
     if (!st) st = checkpoint_set_meta_u64(ck, "step", (uint64_t)tr->step);
@@ -91,6 +92,7 @@ ganc_status trainer_load_state(trainer *tr, checkpoint *ck, bool full) {
     if (!full) return st;
     for (int i = 0; !st && i < tr->n_pools; i++) st = image_pool_load(&tr->pools[i], ck);
     if (!st) st = checkpoint_get_rng(ck, "trainer", &tr->rng);
+    if (!st && tr->recipe->load) st = tr->recipe->load(tr, ck);
     if (!st) st = checkpoint_check_all_used(ck);
     if (!st) tr->step = (long)step;
     return st;
