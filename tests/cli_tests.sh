@@ -11,7 +11,7 @@ pass=0 fail=0 skip=0
 TIMEFORMAT='%R %U %S'
 for script in tests/cli/*.sh; do
     name=$(basename "$script" .sh)
-    # GANC_CLI_EXCLUDE="train crash_resume" leaves scripts out (CI does so in
+    # GANC_CLI_EXCLUDE="train export" leaves scripts out (CI does so in
     # its sanitizer pass to stay within its time budget); they report SKIP.
     if [[ " ${GANC_CLI_EXCLUDE:-} " == *" $name "* ]]; then
         echo "SKIP $script: excluded by GANC_CLI_EXCLUDE"
