@@ -21,6 +21,7 @@
 
 #include "core/cuda/cuda_backend.h"
 #include "tools/bench.h"
+#include "tools/cli_args.h"
 #include "tools/export.h"
 #include "tools/trainer.h"
 
@@ -96,9 +97,8 @@ static int usage(const char *what) {
 
 /* Integer argument in [lo, hi]; false (with a message) otherwise. */
 static bool int_arg(const char *flag, const char *text, int lo, int hi, int *out) {
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*end || end == text || v < lo || v > hi) {
+    long v;
+    if (!cli_parse_long(text, lo, hi, &v)) {
         fprintf(stderr, "ganc bench: %s %s: expected an integer from %d to %d\n", flag, text, lo, hi);
         return false;
     }

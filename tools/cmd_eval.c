@@ -8,6 +8,7 @@
 
 #include "core/checkpoint.h"
 #include "tools/commands.h"
+#include "tools/cli_args.h"
 #include "tools/eval.h"
 
 static int usage(FILE *f) {
@@ -25,16 +26,6 @@ static int usage(FILE *f) {
 static int bad_value(const char *option, const char *value, const char *expected) {
     fprintf(stderr, "ganc eval: %s: expected %s, got \"%s\"\n", option, expected, value);
     return 2;
-}
-
-/* An integer in [lo, hi]; false when `text` is not one. */
-static bool parse_long(const char *text, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
 }
 
 static bool parse_double(const char *text, double lo, double hi, double *out) {
@@ -74,22 +65,22 @@ static int parse_args(int argc, char **argv, eval_options *o) {
         else if (strcmp(opt, "--grid") == 0) o->grid = v;
         else if (strcmp(opt, "--labels") == 0) o->labels = v;
         else if (strcmp(opt, "--grid-n") == 0) {
-            if (!parse_long(v, 1, 64, &n)) return bad_value(opt, v, "an integer 1..64");
+            if (!cli_parse_long(v, 1, 64, &n)) return bad_value(opt, v, "an integer 1..64");
             o->grid_n = (int)n;
         } else if (strcmp(opt, "--max-images") == 0) {
-            if (!parse_long(v, 0, 1L << 40, &o->max_images)) return bad_value(opt, v, "an integer >= 0 (0: all)");
+            if (!cli_parse_long(v, 0, 1L << 40, &o->max_images)) return bad_value(opt, v, "an integer >= 0 (0: all)");
         } else if (strcmp(opt, "--batch") == 0) {
-            if (!parse_long(v, 1, 1024, &n)) return bad_value(opt, v, "an integer 1..1024");
+            if (!cli_parse_long(v, 1, 1024, &n)) return bad_value(opt, v, "an integer 1..1024");
             o->batch = (int)n;
         } else if (strcmp(opt, "--edge-tolerance") == 0) {
-            if (!parse_long(v, 0, 16, &n)) return bad_value(opt, v, "an integer 0..16 (pixels)");
+            if (!cli_parse_long(v, 0, 16, &n)) return bad_value(opt, v, "an integer 0..16 (pixels)");
             o->edge_tolerance = (int)n;
         } else if (strcmp(opt, "--canny-low") == 0) {
             if (!parse_double(v, 0, 1e5, &o->canny.low)) return bad_value(opt, v, "a threshold 0..1e5");
         } else if (strcmp(opt, "--canny-high") == 0) {
             if (!parse_double(v, 0, 1e5, &o->canny.high)) return bad_value(opt, v, "a threshold 0..1e5");
         } else if (strcmp(opt, "--canny-blur") == 0) {
-            if (!parse_long(v, 0, 31, &n) || (n > 1 && n % 2 == 0))
+            if (!cli_parse_long(v, 0, 31, &n) || (n > 1 && n % 2 == 0))
                 return bad_value(opt, v, "0 (none) or an odd size 3..31");
             o->canny.blur_ksize = (int)n;
         } else {

@@ -13,6 +13,7 @@
 #include "data/transforms.h"
 #include "experiments/face_pinch/bones.h"
 #include "tools/commands.h"
+#include "tools/cli_args.h"
 #include "tools/trainer.h"
 
 #define EVAL_CHUNK 32
@@ -245,17 +246,20 @@ int cmd_pinch(int argc, char **argv) {
         else if (strcmp(k, "--params") == 0) params = v;
         else if (strcmp(k, "--eval") == 0) eval = v;
         else if (strcmp(k, "--grid") == 0) grid_path = v;
-        else if (strcmp(k, "--grid-rows") == 0) grid_rows = atoi(v);
-        else if (strcmp(k, "--size") == 0) size = atoi(v);
-        else return usage();
+        else if (strcmp(k, "--grid-rows") == 0 || strcmp(k, "--size") == 0) {
+            bool rows = strcmp(k, "--grid-rows") == 0;
+            long n;
+            if (!cli_parse_long(v, rows ? 1 : 16, rows ? 256 : 4096, &n)) {
+                fprintf(stderr, "ganc pinch: %s %s: expected an integer from %d to %d\n", k, v, rows ? 1 : 16,
+                        rows ? 256 : 4096);
+                return 2;
+            }
+            *(rows ? &grid_rows : &size) = (int)n;
+        } else return usage();
     }
     bool single = input && out && !eval && !grid_path, evaluating = eval && !input && !out && !params;
     if (argc % 2 == 0 || !ckpt || !(single || evaluating)) return usage();
     if (size == 0) size = single ? 256 : 128;
-    if (size < 16 || size > 4096 || grid_rows < 1 || grid_rows > 256) {
-        fprintf(stderr, "ganc pinch: --size must be 16..4096 and --grid-rows 1..256\n");
-        return 2;
-    }
     pinch_model m = {0};
     ganc_status st = open_model(&m, ckpt);
     if (!st) st = single ? pinch_one(&m, input, out, params, size) : evaluate(&m, eval, grid_path, grid_rows, size);

@@ -8,6 +8,7 @@
 
 #include "data/synth/writer.h"
 #include "tools/commands.h"
+#include "tools/cli_args.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -33,15 +34,6 @@ static int bad(const char *option, const char *expected, const char *got) {
     return 2;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
-
 /* "WxH", also with the multiplication sign. */
 static bool parse_dims(const char *s, int *w, int *h) {
     char *end;
@@ -55,7 +47,7 @@ static bool parse_dims(const char *s, int *w, int *h) {
     else
         return false;
     long b;
-    if (!parse_long(rest, 1, 1 << 20, &b) || a < 1 || a > (1 << 20)) return false;
+    if (!cli_parse_long(rest, 1, 1 << 20, &b) || a < 1 || a > (1 << 20)) return false;
     *w = (int)a;
     *h = (int)b;
     return true;
@@ -105,10 +97,10 @@ int cmd_synth(int argc, char **argv) {
         } else if (strcmp(a, "--out") == 0) {
             o.out = v;
         } else if (strcmp(a, "--n") == 0) {
-            if (!parse_long(v, 1, 100000000, &num)) return bad("--n", "a number of images >= 1", v);
+            if (!cli_parse_long(v, 1, 100000000, &num)) return bad("--n", "a number of images >= 1", v);
             o.n = (int)num;
         } else if (strcmp(a, "--size") == 0) {
-            if (!parse_long(v, 16, 4096, &num)) return bad("--size", "an image side of 16..4096 pixels", v);
+            if (!cli_parse_long(v, 16, 4096, &num)) return bad("--size", "an image side of 16..4096 pixels", v);
             o.size = (int)num;
         } else if (strcmp(a, "--seed") == 0) {
             char *end;
@@ -117,7 +109,7 @@ int cmd_synth(int argc, char **argv) {
             if (errno || end == v || *end || v[0] == '-') return bad("--seed", "a non-negative integer", v);
             o.seed = seed;
         } else if (strcmp(a, "--identities") == 0) {
-            if (!parse_long(v, 1, 0x7fffffffL, &identities)) return bad("--identities", "a count >= 1", v);
+            if (!cli_parse_long(v, 1, 0x7fffffffL, &identities)) return bad("--identities", "a count >= 1", v);
         } else if (strcmp(a, "--split") == 0) {
             const char *f = strncmp(v, "train=", 6) == 0 ? v + 6 : v;
             char *end;

@@ -71,6 +71,10 @@ else
     echo "FAIL pinch_eval_table_and_grid: ${out: -300}"
 fi
 expect_fail pinch_needs_out 'usage: ganc pinch' "$GANC" pinch --checkpoint "$ck" --input "$work/test/images/$photo"
+expect_fail pinch_size_not_a_number '--size abc: expected an integer from 16 to 4096' "$GANC" pinch --checkpoint "$ck" \
+    --input "$work/test/images/$photo" --out "$work/v.png" --size abc
+expect_fail pinch_grid_rows_out_of_range '--grid-rows 0: expected an integer from 1 to 256' "$GANC" pinch \
+    --checkpoint "$ck" --eval "$work/test" --grid-rows 0
 expect_fail pinch_eval_needs_a_folder 'nothing/images does not exist' "$GANC" pinch --checkpoint "$ck" --eval "$work/nothing"
 
 # The stop rule: the summed loss below stop_loss for stop_patience steps in a row.
