@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "layers/module.h"
+#include "tests/test.h"
 
 /* Values N(0, std) from a fixed stream. */
 static inline void support_fill_normal(tensor *x, rng *r, double std) {
@@ -34,6 +35,15 @@ static inline network *support_network(const char *ini, const char *name, uint64
     network *net = config_parse_string(c, ini, "test.ini") ? NULL : network_from_config(c, "G", name, &r);
     config_free(c);
     return net;
+}
+
+/* The config `ini` must be refused, with both `a` and `b` in the message. */
+static inline void support_expect_config_error(test_ctx *tc, const char *ini, const char *a, const char *b) {
+    network *net = support_network(ini, "G", 1);
+    CHECK_MSG(!net, "accepted: %s", ini);
+    network_free(net);
+    const char *msg = ganc_error_message();
+    CHECK_MSG(strstr(msg, a) && strstr(msg, b), "config %s: message \"%s\" lacks \"%s\" or \"%s\"", ini, msg, a, b);
 }
 
 /* An empty network whose root is the module `make` builds at path "m". */

@@ -91,20 +91,13 @@ TEST(face_pinch_mlp_layout) {
     tape_free(t);
 }
 
-static void expect_config_error(test_ctx *tc, const char *ini, const char *a, const char *b) {
-    network *net = support_network(ini, "G", 1);
-    CHECK_MSG(!net, "accepted: %s", ini);
-    network_free(net);
-    const char *msg = ganc_error_message();
-    CHECK_MSG(strstr(msg, a) && strstr(msg, b), "config %s: message \"%s\" lacks \"%s\" or \"%s\"", ini, msg, a, b);
-}
-
 TEST(face_pinch_config_errors_name_the_key) {
-    expect_config_error(tc, "[G]\narch = residual_encoder\nimage_size = 40\n", "image_size", "2^n_blocks");
-    expect_config_error(tc, "[G]\narch = residual_encoder\nn_blocks = 0\n", "test.ini:3", "n_blocks");
-    expect_config_error(tc, "[G]\narch = mlp\nwidth = 8\n", "[G] in_features", "required");
-    expect_config_error(tc, "[G]\narch = mlp\nin_features = 4\nout_activation = relu\n", "out_activation", "sigmoid");
-    expect_config_error(tc, "[G]\narch = mlp\nin_features = 4\ndropout = 1\n", "test.ini:4", "dropout");
+    support_expect_config_error(tc, "[G]\narch = residual_encoder\nimage_size = 40\n", "image_size", "2^n_blocks");
+    support_expect_config_error(tc, "[G]\narch = residual_encoder\nn_blocks = 0\n", "test.ini:3", "n_blocks");
+    support_expect_config_error(tc, "[G]\narch = mlp\nwidth = 8\n", "[G] in_features", "required");
+    support_expect_config_error(tc, "[G]\narch = mlp\nin_features = 4\nout_activation = relu\n",
+                                "out_activation", "sigmoid");
+    support_expect_config_error(tc, "[G]\narch = mlp\nin_features = 4\ndropout = 1\n", "test.ini:4", "dropout");
 }
 
 TEST(face_pinch_bones_are_identity_geometry) {

@@ -337,26 +337,18 @@ TEST(networks_summary_lists_layers_shapes_and_counts) {
 
 /* ---- errors ---- */
 
-static void expect_config_error(test_ctx *tc, const char *ini, const char *a, const char *b) {
-    network *net = support_network(ini, "G", 1);
-    CHECK_MSG(!net, "accepted: %s", ini);
-    network_free(net);
-    const char *msg = ganc_error_message();
-    CHECK_MSG(strstr(msg, a) && strstr(msg, b), "config %s: message \"%s\" lacks \"%s\" or \"%s\"", ini, msg, a, b);
-}
-
 TEST(networks_config_errors_name_the_key) {
-    expect_config_error(tc, "[G]\nngf = 4\n", "[G]", "\"arch\"");
-    expect_config_error(tc, "[G]\narch = resnet\n", "test.ini:2", "resnet_generator");
-    expect_config_error(tc, "[G]\narch = patchgan\nnorm = group\n", "norm", "instance");
-    expect_config_error(tc, "[G]\narch = resnet_generator\nngf = 0\n", "test.ini:3", "ngf");
-    expect_config_error(tc, "[G]\narch = patchgan\nn_layers = 0\n", "test.ini:3", "n_layers");
-    expect_config_error(tc, "[G]\narch = resnet_generator\npadding = mirror\n", "padding", "reflect");
-    expect_config_error(tc, "[G]\narch = unet_generator\nnum_downs = 1\n", "test.ini:3", "num_downs");
-    expect_config_error(tc, "[G]\narch = classifier\nimage_size = 60\n", "image_size", "2^depth");
-    expect_config_error(tc, "[G]\narch = patchgan\ninit = uniform\n", "init", "orthogonal");
-    expect_config_error(tc, "[G]\narch = patchgan\ninit_gain = -1\n", "test.ini:3", "init_gain");
-    expect_config_error(tc, "[G]\narch = patchgan\nspectral_norm = maybe\n", "spectral_norm", "true");
+    support_expect_config_error(tc, "[G]\nngf = 4\n", "[G]", "\"arch\"");
+    support_expect_config_error(tc, "[G]\narch = resnet\n", "test.ini:2", "resnet_generator");
+    support_expect_config_error(tc, "[G]\narch = patchgan\nnorm = group\n", "norm", "instance");
+    support_expect_config_error(tc, "[G]\narch = resnet_generator\nngf = 0\n", "test.ini:3", "ngf");
+    support_expect_config_error(tc, "[G]\narch = patchgan\nn_layers = 0\n", "test.ini:3", "n_layers");
+    support_expect_config_error(tc, "[G]\narch = resnet_generator\npadding = mirror\n", "padding", "reflect");
+    support_expect_config_error(tc, "[G]\narch = unet_generator\nnum_downs = 1\n", "test.ini:3", "num_downs");
+    support_expect_config_error(tc, "[G]\narch = classifier\nimage_size = 60\n", "image_size", "2^depth");
+    support_expect_config_error(tc, "[G]\narch = patchgan\ninit = uniform\n", "init", "orthogonal");
+    support_expect_config_error(tc, "[G]\narch = patchgan\ninit_gain = -1\n", "test.ini:3", "init_gain");
+    support_expect_config_error(tc, "[G]\narch = patchgan\nspectral_norm = maybe\n", "spectral_norm", "true");
 
     /* Keys of another architecture are left unused, so the config check names them. */
     config *c = config_new();
