@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu/conv_packed.h"
 #include "core/kernels/conv.h"
 #include "core/ops/conv.h"
 #include "core/rng.h"
@@ -140,6 +141,35 @@ TEST(conv2d_matches_direct_loops_in_blocks) {
     check_conv2d(tc, (conv_config){2, 32, 37, 70, 8, 3, 3, {.pad_h = 1, .pad_w = 1}, true});
     check_conv2d(tc, (conv_config){1, 16, 41, 66, 6, 3, 3, {.stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1,
                                                             .groups = 2}, false});
+}
+
+/* The packed AVX-512 path (core/cpu/conv_packed.c) against the direct
+ * loops: forward, and backward-data where it runs as a flipped forward.
+ * Every config has a multiple of 8 output channels per group (forward) and
+ * of input channels per group (flipped backward-data), and covers one way
+ * of packing: zero padding on all sides, rows shorter than a 32-pixel
+ * panel (runs from several rows) and longer, a last partial panel, K above
+ * the 256 of one k block, stride 2 (gathers), dilation, groups, a batch. */
+TEST(conv2d_packed_path_matches_direct_loops) {
+    conv_geom probe = {.n = 1, .c = 8, .h = 8, .w = 8, .o = 8, .kh = 3, .kw = 3, .stride_h = 1, .stride_w = 1,
+                       .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .groups = 1};
+    if (!conv_packed_usable(&probe)) SKIP("the packed path needs float32 and AVX-512 (and GANC_CPU_CONV not blas)");
+    conv_geom odd = probe;
+    odd.o = 12;
+    CHECK_MSG(!conv_packed_usable(&odd), "12 output channels are not a multiple of 8: im2col + BLAS must run");
+    const conv_config configs[] = {
+        {1, 8, 9, 7, 8, 3, 3, {.pad_h = 1, .pad_w = 1}, true},
+        {2, 16, 6, 45, 16, 3, 3, {.pad_h = 1, .pad_w = 1}, false},
+        {1, 32, 11, 13, 24, 3, 3, {.pad_h = 2, .pad_w = 2}, true},
+        {1, 8, 13, 15, 16, 4, 4, {.stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1}, true},
+        {1, 16, 9, 40, 8, 3, 3, {.stride_h = 2, .stride_w = 3, .pad_h = 1, .pad_w = 2}, false},
+        {1, 8, 10, 11, 16, 3, 3, {.pad_h = 2, .pad_w = 2, .dilation_h = 2, .dilation_w = 2}, true},
+        {2, 16, 7, 9, 16, 3, 3, {.pad_h = 1, .pad_w = 1, .groups = 2}, true},
+        {1, 3, 12, 11, 8, 7, 7, {.pad_h = 3, .pad_w = 3}, true},
+        {1, 8, 12, 11, 3, 7, 7, {.pad_h = 3, .pad_w = 3}, true},
+        {1, 16, 6, 6, 8, 1, 1, {0}, false},
+    };
+    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) check_conv2d(tc, configs[i]);
 }
 
 /* The scratch of one conv (one block per thread) must not grow with the
@@ -282,7 +312,8 @@ static void check_overwrite_accumulate(test_ctx *tc, conv_geom g) {
 }
 
 /* One geometry per way the CPU runs a pass: col2im (stride 2), backward-data as a flipped conv (stride 1),
- * and the pointwise products of a 1x1 kernel; with groups, and with a single image. */
+ * the packed path (16 channels), and the pointwise products of a 1x1 kernel; with groups, and with a single
+ * image. */
 TEST(conv_kernels_overwrite_or_accumulate) {
     check_overwrite_accumulate(tc, (conv_geom){.n = 2, .c = 4, .h = 6, .w = 5, .o = 3, .kh = 3, .kw = 3,
                                                .stride_h = 2, .stride_w = 1, .pad_h = 1, .pad_w = 1,
@@ -290,6 +321,9 @@ TEST(conv_kernels_overwrite_or_accumulate) {
     check_overwrite_accumulate(tc, (conv_geom){.n = 1, .c = 4, .h = 6, .w = 5, .o = 6, .kh = 3, .kw = 3,
                                                .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1,
                                                .dilation_h = 1, .dilation_w = 1, .groups = 2});
+    check_overwrite_accumulate(tc, (conv_geom){.n = 2, .c = 16, .h = 7, .w = 9, .o = 16, .kh = 3, .kw = 3,
+                                               .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1,
+                                               .dilation_h = 1, .dilation_w = 1, .groups = 1});
     check_overwrite_accumulate(tc, (conv_geom){.n = 3, .c = 5, .h = 4, .w = 3, .o = 2, .kh = 1, .kw = 1,
                                                .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1,
                                                .groups = 1});

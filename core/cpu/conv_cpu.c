@@ -15,12 +15,18 @@
  * backward-weight: row ranges of K, i.e. column ranges of dw), run by
  * OpenMP with a serial GEMM each, so the unroll runs in parallel too and
  * stays in the cache of the core that multiplies it. With fewer tasks than
- * threads, the tasks run in turn on BLAS's own threads. */
+ * threads, the tasks run in turn on BLAS's own threads.
+ *
+ * Where conv_packed.c applies (float32, AVX-512, output channels per group
+ * a multiple of 8), the forward pass and the backward-data pass that runs
+ * as a forward pass go there instead: it packs straight from x and w and
+ * needs neither im2col nor BLAS. */
 #include <cblas.h>
 #include <omp.h>
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/cpu/conv_packed.h"
 #include "core/kernels/conv.h"
 #include "core/kernels/linalg.h"
 
@@ -107,8 +113,10 @@ static size_t cpu_workspace_bytes(const conv_geom *g, conv_pass pass) {
     size_t slots = (size_t)omp_get_max_threads();
     if (pass == CONV_PASS_BACKWARD_DATA && data_as_forward(g)) {
         conv_geom f = flipped_geom(g);
+        if (conv_packed_usable(&f)) return conv_packed_workspace_bytes(&f, (int)slots);
         return (slots * slot_elems(&f) + (size_t)g->o * group_k(g)) * sizeof(real);
     }
+    if (pass == CONV_PASS_FORWARD && conv_packed_usable(g)) return conv_packed_workspace_bytes(g, (int)slots);
     return slots * slot_elems(g) * sizeof(real);
 }
 
@@ -233,6 +241,10 @@ static void forward_task(const conv_pass_args *p, long task, real *col) {
 }
 
 static void cpu_forward(const conv_geom *g, const real *x, const real *w, bool accumulate, real *y, void *ws) {
+    if (conv_packed_usable(g)) {
+        conv_packed_forward(g, x, w, false, accumulate, y, ws);
+        return;
+    }
     int rows = block_rows(g);
     conv_pass_args p = {g, x, w, NULL, y, accumulate, rows, (g->oh + rows - 1) / rows, 1};
     run_tasks(&p, (long)g->n * g->groups * p.blocks, forward_task, ws);
@@ -268,6 +280,10 @@ static void cpu_backward_data(const conv_geom *g, const real *dy, const real *w,
                               void *ws) {
     if (data_as_forward(g)) {
         conv_geom f = flipped_geom(g);
+        if (conv_packed_usable(&f)) {
+            conv_packed_forward(&f, dy, w, true, accumulate, dx, ws);
+            return;
+        }
         real *wf = (real *)ws + (size_t)omp_get_max_threads() * slot_elems(&f);
         flip_weight(g, w, wf);
         cpu_forward(&f, dy, wf, accumulate, dx, ws);

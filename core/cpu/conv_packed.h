@@ -1,0 +1,31 @@
+#ifndef GANC_CPU_CONV_PACKED_H
+#define GANC_CPU_CONV_PACKED_H
+
+/* The CPU's fast forward convolution: a GEMM with an AVX-512 microkernel
+ * that packs its operands straight from x and w, with no im2col matrix and
+ * no BLAS (conv_packed.c says how). It serves the float32 build on CPUs
+ * with AVX-512 when each group has a multiple of 8 output channels; the
+ * caller (conv_cpu.c) runs im2col + BLAS otherwise. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/kernels/conv.h"
+
+/* Whether conv_packed_forward takes this geometry on this CPU. Setting the
+ * environment variable GANC_CPU_CONV=blas turns the packed path off, so the
+ * two paths can be timed against each other. */
+bool conv_packed_usable(const conv_geom *g);
+
+/* Scratch for `threads` threads, in bytes. */
+size_t conv_packed_workspace_bytes(const conv_geom *g, int threads);
+
+/* y = conv(x, w), or y += when `accumulate`. With `flipped_w`, w is the
+ * weight of the convolution whose backward-data pass this is: shape
+ * (c, o/groups, kh, kw), each group's kernel read turned by 180 degrees
+ * with its two channel axes swapped, as conv_cpu.c's data_as_forward
+ * needs. ws holds conv_packed_workspace_bytes(g, omp_get_max_threads()). */
+void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
+                         void *ws);
+
+#endif
