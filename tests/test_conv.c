@@ -144,19 +144,16 @@ TEST(conv2d_matches_direct_loops_in_blocks) {
 }
 
 /* The packed AVX-512 path (core/cpu/conv_packed.c) against the direct
- * loops: forward, and backward-data where it runs as a flipped forward.
- * Every config has a multiple of 8 output channels per group (forward) and
- * of input channels per group (flipped backward-data), and covers one way
- * of packing: zero padding on all sides, rows shorter than a 32-pixel
+ * loops: forward, backward-data where it runs as a flipped forward, and
+ * backward-weight for groups of at most 8 output channels.
+ * Each config covers one way of packing: output channels a multiple of 8
+ * or not (a last A panel with zero rows), one output channel, zero padding on all sides, rows shorter than a 32-pixel
  * panel (runs from several rows) and longer, a last partial panel, K above
  * the 256 of one k block, stride 2 (gathers), dilation, groups, a batch. */
 TEST(conv2d_packed_path_matches_direct_loops) {
     conv_geom probe = {.n = 1, .c = 8, .h = 8, .w = 8, .o = 8, .kh = 3, .kw = 3, .stride_h = 1, .stride_w = 1,
                        .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .groups = 1};
     if (!conv_packed_usable(&probe)) SKIP("the packed path needs float32 and AVX-512 (and GANC_CPU_CONV not blas)");
-    conv_geom odd = probe;
-    odd.o = 12;
-    CHECK_MSG(!conv_packed_usable(&odd), "12 output channels are not a multiple of 8: im2col + BLAS must run");
     const conv_config configs[] = {
         {1, 8, 9, 7, 8, 3, 3, {.pad_h = 1, .pad_w = 1}, true},
         {2, 16, 6, 45, 16, 3, 3, {.pad_h = 1, .pad_w = 1}, false},
@@ -168,6 +165,11 @@ TEST(conv2d_packed_path_matches_direct_loops) {
         {1, 3, 12, 11, 8, 7, 7, {.pad_h = 3, .pad_w = 3}, true},
         {1, 8, 12, 11, 3, 7, 7, {.pad_h = 3, .pad_w = 3}, true},
         {1, 16, 6, 6, 8, 1, 1, {0}, false},
+        {2, 12, 9, 10, 12, 3, 3, {.pad_h = 1, .pad_w = 1}, true},
+        {1, 20, 6, 7, 1, 4, 4, {.pad_h = 1, .pad_w = 1}, true},
+        {1, 6, 8, 9, 10, 3, 3, {.pad_h = 1, .pad_w = 1, .groups = 2}, false},
+        {2, 5, 14, 13, 3, 7, 7, {.pad_h = 3, .pad_w = 3}, true},
+        {1, 6, 40, 41, 4, 4, 4, {.stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1, .groups = 2}, true},
     };
     for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) check_conv2d(tc, configs[i]);
 }

@@ -17,13 +17,16 @@
  * stays in the cache of the core that multiplies it. With fewer tasks than
  * threads, the tasks run in turn on BLAS's own threads.
  *
- * Where conv_packed.c applies (float32, AVX-512, output channels per group
- * a multiple of 8), the forward pass and the backward-data pass that runs
- * as a forward pass go there instead: it packs straight from x and w and
- * needs neither im2col nor BLAS. */
+ * Where conv_packed.c applies (float32 on a CPU with AVX-512), the forward
+ * pass and the backward-data pass that runs as a forward pass go there
+ * instead: it packs straight from x and w and needs neither im2col nor
+ * BLAS. So does backward-weight when a group has at most 8 output
+ * channels. */
 #include <cblas.h>
 #include <omp.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "core/backend.h"
 #include "core/cpu/conv_packed.h"
@@ -117,6 +120,8 @@ static size_t cpu_workspace_bytes(const conv_geom *g, conv_pass pass) {
         return (slots * slot_elems(&f) + (size_t)g->o * group_k(g)) * sizeof(real);
     }
     if (pass == CONV_PASS_FORWARD && conv_packed_usable(g)) return conv_packed_workspace_bytes(g, (int)slots);
+    if (pass == CONV_PASS_BACKWARD_WEIGHT && conv_packed_backward_weight_usable(g))
+        return conv_packed_backward_weight_workspace_bytes(g);
     return slots * slot_elems(g) * sizeof(real);
 }
 
@@ -324,6 +329,10 @@ static void backward_weight_task(const conv_pass_args *p, long task, real *col) 
 
 static void cpu_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
                                 void *ws) {
+    if (conv_packed_backward_weight_usable(g)) {
+        conv_packed_backward_weight(g, x, dy, accumulate, dw, ws);
+        return;
+    }
     int slots = omp_get_max_threads(), k = group_k(g);
     int chunks = g->groups >= slots ? 1 : (k < slots ? k : slots);
     conv_pass_args p = {g, x, NULL, dy, dw, accumulate, block_rows(g), 0, chunks};
@@ -353,11 +362,24 @@ static void cpu_sum_bias(const real *dy, int n, int c, int hw, real *db) {
     }
 }
 
+static void tf(const conv_geom *g, const real *x, const real *w, bool a, real *y, void *ws) {
+    double t = omp_get_wtime(); cpu_forward(g, x, w, a, y, ws);
+    if (getenv("CT")) fprintf(stderr, "CT F %d %d %d %d %d %d %d %d %d %.3f\n", g->n, g->c, g->h, g->w, g->o, g->kh, g->stride_h, g->pad_h, conv_packed_usable(g), (omp_get_wtime()-t)*1e3);
+}
+static void tbd(const conv_geom *g, const real *x, const real *w, bool a, real *y, void *ws) {
+    double t = omp_get_wtime(); cpu_backward_data(g, x, w, a, y, ws);
+    conv_geom f = flipped_geom(g);
+    if (getenv("CT")) fprintf(stderr, "CT D %d %d %d %d %d %d %d %d %d %.3f\n", g->n, g->c, g->h, g->w, g->o, g->kh, g->stride_h, g->pad_h, data_as_forward(g) && conv_packed_usable(&f), (omp_get_wtime()-t)*1e3);
+}
+static void tbw(const conv_geom *g, const real *x, const real *w, bool a, real *y, void *ws) {
+    double t = omp_get_wtime(); cpu_backward_weight(g, x, w, a, y, ws);
+    if (getenv("CT")) fprintf(stderr, "CT W %d %d %d %d %d %d %d %d %d %.3f\n", g->n, g->c, g->h, g->w, g->o, g->kh, g->stride_h, g->pad_h, 0, (omp_get_wtime()-t)*1e3);
+}
 const struct conv_kernels cpu_conv_kernels = {
     .workspace_bytes = cpu_workspace_bytes,
-    .forward = cpu_forward,
-    .backward_data = cpu_backward_data,
-    .backward_weight = cpu_backward_weight,
+    .forward = tf,
+    .backward_data = tbd,
+    .backward_weight = tbw,
     .add_bias = cpu_add_bias,
     .sum_bias = cpu_sum_bias,
 };

@@ -6,7 +6,9 @@
  * panel layout; that copying took about a quarter of the CPU time of a
  * CycleGAN step. Here:
  *   - A is packed once per call, in panels of 8 output channels: for each
- *     k, the panel's 8 weights side by side;
+ *     k, the panel's 8 weights side by side (zeros below the last channel:
+ *     a 3-channel output computes 8 rows and stores 3, still far faster
+ *     than BLAS on a 3-row product);
  *   - B is packed one panel of 32 output pixels at a time, straight from x
  *     (zeros where the kernel hangs over the padding): for each k, the 32
  *     inputs side by side. The panel lives in its thread's scratch and
@@ -28,6 +30,8 @@
 #define MR 8   /* output channels per A panel */
 #define NR 32  /* output pixels per B panel: two zmm vectors */
 #define KC 256 /* k per block: a 32 KiB B block fits L1 */
+/* Partial sums of dw that stay in L1 while a channel block passes over every panel. */
+#define L1_ACC_BYTES ((size_t)24 << 10)
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 #define PARALLEL_MIN_MACS (1L << 18)
 
@@ -53,30 +57,37 @@ static bool packed_enabled(void) {
     return enabled;
 }
 
-bool conv_packed_usable(const conv_geom *g) { return (g->o / g->groups) % MR == 0 && packed_enabled(); }
+bool conv_packed_usable(const conv_geom *g) {
+    (void)g;
+    return packed_enabled();
+}
 
 size_t conv_packed_workspace_bytes(const conv_geom *g, int threads) {
-    size_t a = (size_t)g->o * group_k(g), b = (size_t)threads * group_k(g) * NR;
+    size_t a_rows = (size_t)g->groups * ((g->o / g->groups + MR - 1) / MR) * MR;
+    size_t a = a_rows * group_k(g), b = (size_t)threads * group_k(g) * NR;
     return (a + b) * sizeof(real);
 }
 
 #if PACKED_BUILT
 
-/* A panel `panel` of group gi: ap[k*MR + r] = A[panel*MR + r][k], the rows
- * read as MR streams. Flipped, A[m][ci*khw + tap] = w[gi*cg + ci][m][khw-1-tap]. */
+/* A panel `panel` of group gi: ap[k*MR + r] = A[panel*MR + r][k], written
+ * in order; rows past the group's last output channel are 0. Flipped,
+ * A[m][ci*khw + tap] = w[gi*cg + ci][m][khw-1-tap]. */
 static void pack_a(const conv_geom *g, const real *w, bool flipped, int gi, int panel, real *ap) {
     int k_all = group_k(g), khw = g->kh * g->kw, cg = g->c / g->groups, og = g->o / g->groups, m0 = panel * MR;
-    for (int r = 0; r < MR; r++) {
-        if (!flipped) {
-            const real *row = w + ((long)gi * og + m0 + r) * k_all;
-            for (int k = 0; k < k_all; k++) ap[(long)k * MR + r] = row[k];
-            continue;
-        }
-        for (int ci = 0; ci < cg; ci++) {
-            const real *taps = w + (((long)gi * cg + ci) * og + m0 + r) * khw;
-            real *d = ap + (long)ci * khw * MR + r;
-            for (int tap = 0; tap < khw; tap++) d[(long)tap * MR] = taps[khw - 1 - tap];
-        }
+    int rows = og - m0 < MR ? og - m0 : MR;
+    if (rows < MR) memset(ap, 0, (size_t)k_all * MR * sizeof *ap);
+    if (!flipped) {
+        const real *w_panel = w + ((long)gi * og + m0) * k_all;
+        for (int k = 0; k < k_all; k++)
+            for (int r = 0; r < rows; r++) ap[(long)k * MR + r] = w_panel[(long)r * k_all + k];
+        return;
+    }
+    for (int ci = 0; ci < cg; ci++) {
+        const real *w_in = w + (((long)gi * cg + ci) * og + m0) * khw; /* w[gi*cg + ci][m0][0] */
+        real *d = ap + (long)ci * khw * MR;
+        for (int tap = 0; tap < khw; tap++)
+            for (int r = 0; r < rows; r++) d[(long)tap * MR + r] = w_in[(long)r * khw + khw - 1 - tap];
     }
 }
 
@@ -95,84 +106,105 @@ static int panel_runs(const conv_geom *g, int p0, row_run *runs) {
     return n;
 }
 
-/* The panel positions [*q0, *q1) of a run whose input column lies inside
- * the image for tap column offset off_x (input column = ox*stride + off_x). */
-static void valid_positions(const conv_geom *g, const row_run *run, int off_x, int *q0, int *q1) {
+/* The panel positions of a run whose input column lies inside the image,
+ * as a bit mask, for tap column offset off_x (input column = ox*stride + off_x). */
+static uint32_t valid_positions(const conv_geom *g, const row_run *run, int off_x) {
     int s = g->stride_w, lo = off_x >= 0 ? 0 : (-off_x + s - 1) / s;
     int hi = g->w - 1 - off_x < 0 ? 0 : (g->w - 1 - off_x) / s + 1;
     if (lo < run->ox0) lo = run->ox0;
     if (hi > run->ox0 + run->len) hi = run->ox0 + run->len;
-    if (lo > hi) lo = hi;
-    *q0 = run->at + lo - run->ox0;
-    *q1 = run->at + hi - run->ox0;
+    if (lo >= hi) return 0;
+    int q0 = run->at + lo - run->ox0, q1 = run->at + hi - run->ox0;
+    return (uint32_t)(((1ull << q1) - 1) & ~((1ull << q0) - 1));
 }
 
-/* bp[k*NR + q] = B[k][p0 + q] from x (c/groups, h, w) of one image and group,
- * 0 outside the image and past its last pixel. Each k's 32 values are put
- * together in two registers: per row run, a masked load (stride 1) or a
- * masked gather, whose masked-off lanes read nothing. */
-__attribute__((target("avx512f"))) static void pack_b(const conv_geom *g, const float *x, int p0, float *bp) {
+/* What loading B's rows for one panel needs, worked out once per panel
+ * (runs, rows) and once per tap column j (keep). */
+typedef struct {
+    int n_runs;
     row_run runs[NR + 1];
-    int n_runs = panel_runs(g, p0, runs);
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i step_lo = _mm512_mullo_epi32(lane, _mm512_set1_epi32(g->stride_w));
-    const __m512i step_hi = _mm512_add_epi32(step_lo, _mm512_set1_epi32(16 * g->stride_w));
-    float *d = bp;
-    for (int c = 0; c < g->c / g->groups; c++) {
-        const float *plane = x + (long)c * g->h * g->w;
-        for (int i = 0; i < g->kh; i++)
-            for (int j = 0; j < g->kw; j++, d += NR) {
-                int off_x = j * g->dilation_w - g->pad_w;
-                __m512 lo = _mm512_setzero_ps(), hi = lo;
-                for (int r = 0; r < n_runs; r++) {
-                    int iy = runs[r].oy * g->stride_h - g->pad_h + i * g->dilation_h, q0, q1;
-                    if (iy < 0 || iy >= g->h) continue;
-                    valid_positions(g, &runs[r], off_x, &q0, &q1);
-                    if (q0 == q1) continue;
-                    uint32_t mask = (uint32_t)(((1ull << q1) - 1) & ~((1ull << q0) - 1));
-                    /* Panel position q reads input column base + q*stride. */
-                    long base = (long)iy * g->w + (long)(runs[r].ox0 - runs[r].at) * g->stride_w + off_x;
-                    if (g->stride_w == 1) {
-                        lo = _mm512_mask_loadu_ps(lo, (__mmask16)mask, plane + base);
-                        hi = _mm512_mask_loadu_ps(hi, (__mmask16)(mask >> 16), plane + base + 16);
-                    } else {
-                        lo = _mm512_mask_i32gather_ps(lo, (__mmask16)mask, step_lo, plane + base, 4);
-                        hi = _mm512_mask_i32gather_ps(hi, (__mmask16)(mask >> 16), step_hi, plane + base, 4);
-                    }
-                }
+    int first_row[NR + 1];  /* input row under tap row 0 */
+    long first_col[NR + 1]; /* input column of panel position 0 under tap column 0, as the run sees it */
+    uint32_t keep[NR + 1];  /* positions inside the image, for the current j */
+} panel_rows;
+
+static void panel_rows_init(const conv_geom *g, int p0, panel_rows *pr) {
+    pr->n_runs = panel_runs(g, p0, pr->runs);
+    for (int r = 0; r < pr->n_runs; r++) {
+        pr->first_row[r] = pr->runs[r].oy * g->stride_h - g->pad_h;
+        pr->first_col[r] = (long)(pr->runs[r].ox0 - pr->runs[r].at) * g->stride_w;
+    }
+}
+
+static void panel_rows_set_column(const conv_geom *g, panel_rows *pr, int off_x) {
+    for (int r = 0; r < pr->n_runs; r++) pr->keep[r] = valid_positions(g, &pr->runs[r], off_x);
+}
+
+/* B's row for tap (c, i, current j) over the panel's 32 positions, in two
+ * registers, 0 outside the image and past its last pixel: per row run, a
+ * masked load (stride 1) or a masked gather, whose masked-off lanes read
+ * nothing. x_c is channel c's plane shifted by the tap column's offset. */
+__attribute__((target("avx512f"), always_inline)) static inline void load_b_row(const conv_geom *g,
+                                                                               const panel_rows *pr,
+                                                                               const float *x_c, int i,
+                                                                               __m512 *lo_out, __m512 *hi_out) {
+    const __m512i step_lo =
+        _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                           _mm512_set1_epi32(g->stride_w));
+    __m512 lo = _mm512_setzero_ps(), hi = lo;
+    for (int r = 0; r < pr->n_runs; r++) {
+        int iy = pr->first_row[r] + i * g->dilation_h;
+        if (iy < 0 || iy >= g->h || !pr->keep[r]) continue;
+        /* Panel position q reads src[q*stride]. */
+        const float *src = x_c + (long)iy * g->w + pr->first_col[r];
+        if (g->stride_w == 1) {
+            lo = _mm512_mask_loadu_ps(lo, (__mmask16)pr->keep[r], src);
+            hi = _mm512_mask_loadu_ps(hi, (__mmask16)(pr->keep[r] >> 16), src + 16);
+        } else {
+            lo = _mm512_mask_i32gather_ps(lo, (__mmask16)pr->keep[r], step_lo, src, 4);
+            hi = _mm512_mask_i32gather_ps(hi, (__mmask16)(pr->keep[r] >> 16), step_lo, src + 16 * g->stride_w, 4);
+        }
+    }
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
+/* bp[k*NR + q] = B[k][p0 + q] from x (c/groups, h, w) of one image and
+ * group. The loops run tap column j outermost, so that the positions each
+ * run keeps are worked out once per j rather than once per k. */
+__attribute__((target("avx512f"))) static void pack_b(const conv_geom *g, const float *x, int p0, float *bp) {
+    panel_rows pr;
+    panel_rows_init(g, p0, &pr);
+    long plane = (long)g->h * g->w;
+    for (int j = 0; j < g->kw; j++) {
+        int off_x = j * g->dilation_w - g->pad_w;
+        panel_rows_set_column(g, &pr, off_x);
+        for (int c = 0; c < g->c / g->groups; c++)
+            for (int i = 0; i < g->kh; i++) {
+                __m512 lo, hi;
+                load_b_row(g, &pr, x + c * plane + off_x, i, &lo, &hi);
+                float *d = bp + ((long)(c * g->kh + i) * g->kw + j) * NR;
                 _mm512_storeu_ps(d, lo);
                 _mm512_storeu_ps(d + 16, hi);
             }
     }
 }
 
-/* y[r][q] (+)= sum_k ap[k*MR + r] * bp[k*NR + q] for r < MR and q < cols; row r of y at y + r*ldy. */
-__attribute__((target("avx512f"))) static void kernel_8x32(int kc, const float *ap, const float *bp, float *y,
-                                                          long ldy, int cols, bool accumulate) {
-    __m512 lo0 = _mm512_setzero_ps(), lo1 = lo0, lo2 = lo0, lo3 = lo0, lo4 = lo0, lo5 = lo0, lo6 = lo0, lo7 = lo0;
-    __m512 hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0, hi4 = lo0, hi5 = lo0, hi6 = lo0, hi7 = lo0;
-    for (int k = 0; k < kc; k++, ap += MR, bp += NR) {
-        __m512 b_lo = _mm512_loadu_ps(bp), b_hi = _mm512_loadu_ps(bp + 16);
-#define RANK1(r)                                            \
+/* One rank-1 update of the 8 x 32 tile held in lo0..lo7, hi0..hi7: row r
+ * gets a[r] times the 32 values in b_lo, b_hi. */
+#define RANK1(a, r)                                         \
     do {                                                    \
-        __m512 a = _mm512_set1_ps(ap[r]);                   \
-        lo##r = _mm512_fmadd_ps(a, b_lo, lo##r);            \
-        hi##r = _mm512_fmadd_ps(a, b_hi, hi##r);            \
+        __m512 a_r = _mm512_set1_ps((a)[r]);                \
+        lo##r = _mm512_fmadd_ps(a_r, b_lo, lo##r);          \
+        hi##r = _mm512_fmadd_ps(a_r, b_hi, hi##r);          \
     } while (0)
-        RANK1(0);
-        RANK1(1);
-        RANK1(2);
-        RANK1(3);
-        RANK1(4);
-        RANK1(5);
-        RANK1(6);
-        RANK1(7);
-#undef RANK1
-    }
+
+/* y[r][q] (+)= tile[r][q] for r < rows and q < cols; row r of y at y + r*ldy. */
+__attribute__((target("avx512f"))) static void store_tile(float *y, long ldy, int rows, int cols, bool accumulate,
+                                                         __m512 lo[MR], __m512 hi[MR]) {
     __mmask16 m_lo = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     __mmask16 m_hi = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
-    __m512 lo[MR] = {lo0, lo1, lo2, lo3, lo4, lo5, lo6, lo7}, hi[MR] = {hi0, hi1, hi2, hi3, hi4, hi5, hi6, hi7};
-    for (int r = 0; r < MR; r++, y += ldy) {
+    for (int r = 0; r < rows; r++, y += ldy) {
         if (accumulate) {
             lo[r] = _mm512_add_ps(lo[r], _mm512_maskz_loadu_ps(m_lo, y));
             hi[r] = _mm512_add_ps(hi[r], _mm512_maskz_loadu_ps(m_hi, y + 16));
@@ -182,27 +214,86 @@ __attribute__((target("avx512f"))) static void kernel_8x32(int kc, const float *
     }
 }
 
-/* One B panel of one image and group, multiplied by every A panel of the group. */
+/* y[r][q] (+)= sum_k ap[k*MR + r] * bp[k*NR + q] for r < rows and q < cols; row r of y at y + r*ldy. */
+__attribute__((target("avx512f"))) static void kernel_8x32(int kc, const float *ap, const float *bp, float *y,
+                                                          long ldy, int rows, int cols, bool accumulate) {
+    __m512 lo0 = _mm512_setzero_ps(), lo1 = lo0, lo2 = lo0, lo3 = lo0, lo4 = lo0, lo5 = lo0, lo6 = lo0, lo7 = lo0;
+    __m512 hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0, hi4 = lo0, hi5 = lo0, hi6 = lo0, hi7 = lo0;
+    for (int k = 0; k < kc; k++, ap += MR, bp += NR) {
+        __m512 b_lo = _mm512_loadu_ps(bp), b_hi = _mm512_loadu_ps(bp + 16);
+        RANK1(ap, 0);
+        RANK1(ap, 1);
+        RANK1(ap, 2);
+        RANK1(ap, 3);
+        RANK1(ap, 4);
+        RANK1(ap, 5);
+        RANK1(ap, 6);
+        RANK1(ap, 7);
+    }
+    store_tile(y, ldy, rows, cols, accumulate, (__m512[MR]){lo0, lo1, lo2, lo3, lo4, lo5, lo6, lo7},
+               (__m512[MR]){hi0, hi1, hi2, hi3, hi4, hi5, hi6, hi7});
+}
+
+/* y[r][p0 + q] (+)= sum_k A[r][k] B[k][p0 + q] for a group of at most MR
+ * output channels: each B value would be used by only one A panel, so it
+ * goes from its masked load straight into the FMAs, without a B panel. */
+__attribute__((target("avx512f"))) static void panel_direct(const conv_geom *g, const float *x, int p0,
+                                                           const float *ap, float *y, long ldy, int rows, int cols,
+                                                           bool accumulate) {
+    panel_rows pr;
+    panel_rows_init(g, p0, &pr);
+    long plane = (long)g->h * g->w;
+    __m512 lo0 = _mm512_setzero_ps(), lo1 = lo0, lo2 = lo0, lo3 = lo0, lo4 = lo0, lo5 = lo0, lo6 = lo0, lo7 = lo0;
+    __m512 hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0, hi4 = lo0, hi5 = lo0, hi6 = lo0, hi7 = lo0;
+    for (int j = 0; j < g->kw; j++) {
+        int off_x = j * g->dilation_w - g->pad_w;
+        panel_rows_set_column(g, &pr, off_x);
+        for (int c = 0; c < g->c / g->groups; c++)
+            for (int i = 0; i < g->kh; i++) {
+                __m512 b_lo, b_hi;
+                load_b_row(g, &pr, x + c * plane + off_x, i, &b_lo, &b_hi);
+                const float *a_k = ap + ((long)(c * g->kh + i) * g->kw + j) * MR;
+                RANK1(a_k, 0);
+                RANK1(a_k, 1);
+                RANK1(a_k, 2);
+                RANK1(a_k, 3);
+                RANK1(a_k, 4);
+                RANK1(a_k, 5);
+                RANK1(a_k, 6);
+                RANK1(a_k, 7);
+            }
+    }
+    store_tile(y, ldy, rows, cols, accumulate, (__m512[MR]){lo0, lo1, lo2, lo3, lo4, lo5, lo6, lo7},
+               (__m512[MR]){hi0, hi1, hi2, hi3, hi4, hi5, hi6, hi7});
+}
+
+/* One B panel of one image and group, multiplied by every A panel of the group (or, with a single A panel, that
+ * panel multiplied by B as it loads). */
 static void panel_task(const conv_geom *g, const real *x, const real *a_packed, bool accumulate, real *y, long task,
                        real *bp) {
     int P = g->oh * g->ow, n_panels = (P + NR - 1) / NR, og = g->o / g->groups, k_all = group_k(g);
     int panel = (int)(task % n_panels), gi = (int)(task / n_panels % g->groups), n = (int)(task / n_panels / g->groups);
     int p0 = panel * NR, cols = P - p0 < NR ? P - p0 : NR;
-    pack_b(g, x + ((long)n * g->c + (long)gi * (g->c / g->groups)) * g->h * g->w, p0, bp);
+    const real *x_group = x + ((long)n * g->c + (long)gi * (g->c / g->groups)) * g->h * g->w;
     real *y_group = y + ((long)n * g->o + (long)gi * og) * P + p0;
-    const real *a_group = a_packed + (long)gi * og * k_all;
+    const real *a_group = a_packed + (long)gi * ((og + MR - 1) / MR) * MR * k_all;
+    if (og <= MR) {
+        panel_direct(g, x_group, p0, a_group, y_group, P, og, cols, accumulate);
+        return;
+    }
+    pack_b(g, x_group, p0, bp);
     for (int k0 = 0; k0 < k_all; k0 += KC) {
         int kc = k_all - k0 < KC ? k_all - k0 : KC;
         for (int m = 0; m < og; m += MR)
             kernel_8x32(kc, a_group + (long)m * k_all + (long)k0 * MR, bp + (long)k0 * NR, y_group + (long)m * P, P,
-                        cols, accumulate || k0 > 0);
+                        og - m < MR ? og - m : MR, cols, accumulate || k0 > 0);
     }
 }
 
 void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
                          void *ws) {
-    int og = g->o / g->groups, k_all = group_k(g), a_panels = og / MR, P = g->oh * g->ow;
-    real *a_packed = ws, *b_panels = a_packed + (size_t)g->o * k_all;
+    int og = g->o / g->groups, k_all = group_k(g), a_panels = (og + MR - 1) / MR, P = g->oh * g->ow;
+    real *a_packed = ws, *b_panels = a_packed + (size_t)g->groups * a_panels * MR * k_all;
     double macs = (double)g->n * g->o * P * k_all;
     bool parallel = omp_get_max_threads() > 1 && macs >= PARALLEL_MIN_MACS;
     long a_tasks = (long)g->groups * a_panels;
@@ -215,12 +306,103 @@ void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool 
         panel_task(g, x, a_packed, accumulate, y, t, b_panels + (size_t)omp_get_thread_num() * k_all * NR);
 }
 
+/* dw (+)= the weight gradient of one group when it has at most MR output
+ * channels: im2col + BLAS would run a product only og rows tall, bound by
+ * memory, for the whole im2col matrix. Here each thread owns a range of
+ * input channels, so a range of k. For every 32-pixel panel it holds dy's
+ * og rows in registers and adds, per k, dy * B[k] into a 16-lane partial
+ * sum of dw[o][k] (acc); the lanes are summed at the end. The channels go
+ * in blocks whose partial sums fit L1, each block over all panels. */
+__attribute__((target("avx512f"))) static void backward_weight_channels(const conv_geom *g, const float *x,
+                                                                       const float *dy, int c0, int c1,
+                                                                       float *acc) {
+    int og = g->o / g->groups, P = g->oh * g->ow, khw = g->kh * g->kw;
+    long plane = (long)g->h * g->w, o_stride = (long)(g->c / g->groups) * khw * 16;
+    int block = (int)(L1_ACC_BYTES / ((size_t)og * khw * 16 * sizeof(float)));
+    if (block < 1) block = 1;
+    for (int cb0 = c0; cb0 < c1; cb0 += block) {
+        int cb1 = cb0 + block < c1 ? cb0 + block : c1;
+        for (int p0 = 0; p0 < P; p0 += NR) {
+            int cols = P - p0 < NR ? P - p0 : NR;
+            __mmask16 m_lo = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+            __mmask16 m_hi = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+            __m512 d_lo[MR], d_hi[MR];
+            for (int o = 0; o < og; o++) {
+                d_lo[o] = _mm512_maskz_loadu_ps(m_lo, dy + (long)o * P + p0);
+                d_hi[o] = _mm512_maskz_loadu_ps(m_hi, dy + (long)o * P + p0 + 16);
+            }
+            panel_rows pr;
+            panel_rows_init(g, p0, &pr);
+            for (int j = 0; j < g->kw; j++) {
+                int off_x = j * g->dilation_w - g->pad_w;
+                panel_rows_set_column(g, &pr, off_x);
+                for (int c = cb0; c < cb1; c++)
+                    for (int i = 0; i < g->kh; i++) {
+                        __m512 b_lo, b_hi;
+                        load_b_row(g, &pr, x + c * plane + off_x, i, &b_lo, &b_hi);
+                        float *a = acc + ((long)c * khw + i * g->kw + j) * 16;
+                        for (int o = 0; o < og; o++, a += o_stride) {
+                            __m512 sum = _mm512_fmadd_ps(d_lo[o], b_lo, _mm512_loadu_ps(a));
+                            _mm512_storeu_ps(a, _mm512_fmadd_ps(d_hi[o], b_hi, sum));
+                        }
+                    }
+            }
+        }
+    }
+}
+
+bool conv_packed_backward_weight_usable(const conv_geom *g) { return g->o / g->groups <= MR && packed_enabled(); }
+
+void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
+                                 void *ws) {
+    int og = g->o / g->groups, cg = g->c / g->groups, k_all = group_k(g), P = g->oh * g->ow;
+    float *acc = ws; /* (og, k_all, 16) */
+    double macs = (double)g->n * g->o * P * k_all;
+    int threads = omp_get_max_threads() > 1 && macs >= PARALLEL_MIN_MACS ? omp_get_max_threads() : 1;
+    for (int gi = 0; gi < g->groups; gi++) {
+        memset(acc, 0, (size_t)og * k_all * 16 * sizeof *acc);
+#pragma omp parallel for num_threads(threads)
+        for (int t = 0; t < threads; t++) {
+            int c0 = (int)((long)cg * t / threads), c1 = (int)((long)cg * (t + 1) / threads);
+            for (int n = 0; n < g->n; n++)
+                backward_weight_channels(g, x + ((long)n * g->c + (long)gi * cg) * g->h * g->w,
+                                         dy + ((long)n * g->o + (long)gi * og) * P, c0, c1, acc);
+        }
+        real *dw_group = dw + (long)gi * og * k_all;
+        for (long e = 0; e < (long)og * k_all; e++) {
+            const float *lanes = acc + e * 16;
+            double sum = 0;
+            for (int l = 0; l < 16; l++) sum += lanes[l];
+            dw_group[e] = (real)(accumulate ? dw_group[e] + sum : sum);
+        }
+    }
+}
+
+size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g) {
+    return (size_t)(g->o / g->groups) * group_k(g) * 16 * sizeof(real);
+}
+
 #else
 
-/* Never called: conv_packed_usable is false in this build. */
+/* Never called: packed_enabled is false in this build. */
 void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
                          void *ws) {
     (void)g, (void)x, (void)w, (void)flipped_w, (void)accumulate, (void)y, (void)ws;
+}
+
+bool conv_packed_backward_weight_usable(const conv_geom *g) {
+    (void)g;
+    return false;
+}
+
+void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
+                                 void *ws) {
+    (void)g, (void)x, (void)dy, (void)accumulate, (void)dw, (void)ws;
+}
+
+size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g) {
+    (void)g;
+    return 0;
 }
 
 #endif

@@ -4,15 +4,15 @@
 /* The CPU's fast forward convolution: a GEMM with an AVX-512 microkernel
  * that packs its operands straight from x and w, with no im2col matrix and
  * no BLAS (conv_packed.c says how). It serves the float32 build on CPUs
- * with AVX-512 when each group has a multiple of 8 output channels; the
- * caller (conv_cpu.c) runs im2col + BLAS otherwise. */
+ * with AVX-512, for every geometry; the caller (conv_cpu.c) runs im2col +
+ * BLAS otherwise. */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/kernels/conv.h"
 
-/* Whether conv_packed_forward takes this geometry on this CPU. Setting the
+/* Whether conv_packed_forward runs here: in this build, on this CPU. Setting the
  * environment variable GANC_CPU_CONV=blas turns the packed path off, so the
  * two paths can be timed against each other. */
 bool conv_packed_usable(const conv_geom *g);
@@ -27,5 +27,13 @@ size_t conv_packed_workspace_bytes(const conv_geom *g, int threads);
  * needs. ws holds conv_packed_workspace_bytes(g, omp_get_max_threads()). */
 void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
                          void *ws);
+
+/* dw = conv's weight gradient (dw += when `accumulate`), for groups of at
+ * most 8 output channels, where BLAS would run a product only that many
+ * rows tall. ws holds conv_packed_backward_weight_workspace_bytes(g). */
+bool conv_packed_backward_weight_usable(const conv_geom *g);
+size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g);
+void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
+                                 void *ws);
 
 #endif
