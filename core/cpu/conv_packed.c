@@ -50,7 +50,7 @@ static bool packed_enabled(void) {
         const char *choice = getenv("GANC_CPU_CONV");
         bool cpu_ok = false;
 #if PACKED_BUILT
-        cpu_ok = __builtin_cpu_supports("avx512f");
+        cpu_ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 #endif
         enabled = cpu_ok && !(choice && strcmp(choice, "blas") == 0);
     }
@@ -71,23 +71,29 @@ size_t conv_packed_workspace_bytes(const conv_geom *g, int threads) {
 #if PACKED_BUILT
 
 /* A panel `panel` of group gi: ap[k*MR + r] = A[panel*MR + r][k], written
- * in order; rows past the group's last output channel are 0. Flipped,
- * A[m][ci*khw + tap] = w[gi*cg + ci][m][khw-1-tap]. */
-static void pack_a(const conv_geom *g, const real *w, bool flipped, int gi, int panel, real *ap) {
+ * in order, each k's MR weights by one gather; rows past the group's last
+ * output channel are 0. Flipped, A[m][ci*khw + tap] = w[gi*cg + ci][m][khw-1-tap]. */
+__attribute__((target("avx512f,avx512vl"))) static void pack_a(const conv_geom *g, const float *w, bool flipped, int gi,
+                                                     int panel, float *ap) {
     int k_all = group_k(g), khw = g->kh * g->kw, cg = g->c / g->groups, og = g->o / g->groups, m0 = panel * MR;
     int rows = og - m0 < MR ? og - m0 : MR;
-    if (rows < MR) memset(ap, 0, (size_t)k_all * MR * sizeof *ap);
+    __mmask8 live = (__mmask8)((1u << rows) - 1);
+    const __m256i row = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
     if (!flipped) {
-        const real *w_panel = w + ((long)gi * og + m0) * k_all;
+        const float *w_panel = w + ((long)gi * og + m0) * k_all;
+        __m256i stride = _mm256_mullo_epi32(row, _mm256_set1_epi32(k_all));
         for (int k = 0; k < k_all; k++)
-            for (int r = 0; r < rows; r++) ap[(long)k * MR + r] = w_panel[(long)r * k_all + k];
+            _mm256_storeu_ps(ap + (long)k * MR,
+                             _mm256_mmask_i32gather_ps(_mm256_setzero_ps(), live, stride, w_panel + k, 4));
         return;
     }
+    __m256i stride = _mm256_mullo_epi32(row, _mm256_set1_epi32(khw));
     for (int ci = 0; ci < cg; ci++) {
-        const real *w_in = w + (((long)gi * cg + ci) * og + m0) * khw; /* w[gi*cg + ci][m0][0] */
-        real *d = ap + (long)ci * khw * MR;
+        const float *w_in = w + (((long)gi * cg + ci) * og + m0) * khw; /* w[gi*cg + ci][m0][0] */
+        float *d = ap + (long)ci * khw * MR;
         for (int tap = 0; tap < khw; tap++)
-            for (int r = 0; r < rows; r++) d[(long)tap * MR + r] = w_in[(long)r * khw + khw - 1 - tap];
+            _mm256_storeu_ps(d + (long)tap * MR, _mm256_mmask_i32gather_ps(_mm256_setzero_ps(), live, stride,
+                                                                           w_in + khw - 1 - tap, 4));
     }
 }
 
@@ -144,7 +150,7 @@ static void panel_rows_set_column(const conv_geom *g, panel_rows *pr, int off_x)
  * registers, 0 outside the image and past its last pixel: per row run, a
  * masked load (stride 1) or a masked gather, whose masked-off lanes read
  * nothing. x_c is channel c's plane shifted by the tap column's offset. */
-__attribute__((target("avx512f"), always_inline)) static inline void load_b_row(const conv_geom *g,
+__attribute__((target("avx512f,avx512vl"), always_inline)) static inline void load_b_row(const conv_geom *g,
                                                                                const panel_rows *pr,
                                                                                const float *x_c, int i,
                                                                                __m512 *lo_out, __m512 *hi_out) {
@@ -172,7 +178,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void load_b_row(
 /* bp[k*NR + q] = B[k][p0 + q] from x (c/groups, h, w) of one image and
  * group. The loops run tap column j outermost, so that the positions each
  * run keeps are worked out once per j rather than once per k. */
-__attribute__((target("avx512f"))) static void pack_b(const conv_geom *g, const float *x, int p0, float *bp) {
+__attribute__((target("avx512f,avx512vl"))) static void pack_b(const conv_geom *g, const float *x, int p0, float *bp) {
     panel_rows pr;
     panel_rows_init(g, p0, &pr);
     long plane = (long)g->h * g->w;
@@ -200,8 +206,9 @@ __attribute__((target("avx512f"))) static void pack_b(const conv_geom *g, const 
     } while (0)
 
 /* y[r][q] (+)= tile[r][q] for r < rows and q < cols; row r of y at y + r*ldy. */
-__attribute__((target("avx512f"))) static void store_tile(float *y, long ldy, int rows, int cols, bool accumulate,
-                                                         __m512 lo[MR], __m512 hi[MR]) {
+__attribute__((target("avx512f,avx512vl"), always_inline)) static inline void store_tile(float *y, long ldy, int rows, int cols,
+                                                                               bool accumulate, __m512 lo[MR],
+                                                                               __m512 hi[MR]) {
     __mmask16 m_lo = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     __mmask16 m_hi = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
     for (int r = 0; r < rows; r++, y += ldy) {
@@ -215,7 +222,7 @@ __attribute__((target("avx512f"))) static void store_tile(float *y, long ldy, in
 }
 
 /* y[r][q] (+)= sum_k ap[k*MR + r] * bp[k*NR + q] for r < rows and q < cols; row r of y at y + r*ldy. */
-__attribute__((target("avx512f"))) static void kernel_8x32(int kc, const float *ap, const float *bp, float *y,
+__attribute__((target("avx512f,avx512vl"))) static void kernel_8x32(int kc, const float *ap, const float *bp, float *y,
                                                           long ldy, int rows, int cols, bool accumulate) {
     __m512 lo0 = _mm512_setzero_ps(), lo1 = lo0, lo2 = lo0, lo3 = lo0, lo4 = lo0, lo5 = lo0, lo6 = lo0, lo7 = lo0;
     __m512 hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0, hi4 = lo0, hi5 = lo0, hi6 = lo0, hi7 = lo0;
@@ -237,7 +244,7 @@ __attribute__((target("avx512f"))) static void kernel_8x32(int kc, const float *
 /* y[r][p0 + q] (+)= sum_k A[r][k] B[k][p0 + q] for a group of at most MR
  * output channels: each B value would be used by only one A panel, so it
  * goes from its masked load straight into the FMAs, without a B panel. */
-__attribute__((target("avx512f"))) static void panel_direct(const conv_geom *g, const float *x, int p0,
+__attribute__((target("avx512f,avx512vl"))) static void panel_direct(const conv_geom *g, const float *x, int p0,
                                                            const float *ap, float *y, long ldy, int rows, int cols,
                                                            bool accumulate) {
     panel_rows pr;
@@ -313,7 +320,7 @@ void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool 
  * og rows in registers and adds, per k, dy * B[k] into a 16-lane partial
  * sum of dw[o][k] (acc); the lanes are summed at the end. The channels go
  * in blocks whose partial sums fit L1, each block over all panels. */
-__attribute__((target("avx512f"))) static void backward_weight_channels(const conv_geom *g, const float *x,
+__attribute__((target("avx512f,avx512vl"))) static void backward_weight_channels(const conv_geom *g, const float *x,
                                                                        const float *dy, int c0, int c1,
                                                                        float *acc) {
     int og = g->o / g->groups, P = g->oh * g->ow, khw = g->kh * g->kw;

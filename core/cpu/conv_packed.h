@@ -4,7 +4,7 @@
 /* The CPU's fast forward convolution: a GEMM with an AVX-512 microkernel
  * that packs its operands straight from x and w, with no im2col matrix and
  * no BLAS (conv_packed.c says how). It serves the float32 build on CPUs
- * with AVX-512, for every geometry; the caller (conv_cpu.c) runs im2col +
+ * with AVX-512 (F and VL), for every geometry; the caller (conv_cpu.c) runs im2col +
  * BLAS otherwise. */
 
 #include <stdbool.h>
