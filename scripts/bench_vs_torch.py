@@ -350,7 +350,7 @@ def main():
     print(f"\nCycleGAN training step, {a.device}, {a.size}x{a.size}, batch {a.batch}, ResNet-{a.blocks} ngf {a.ngf}, "
           f"PatchGAN ndf {a.ndf}, {a.threads} threads, TF32 {'on' if a.tf32 else 'off'}; "
           f"{a.rounds} rounds x {a.iters} steps per side; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"OpenBLAS kernels in ganc: {mem['ganc']['blas']}")
+    print(f"OpenBLAS kernels in ganc: {mem['ganc']['blas']}; CPU convolutions: {mem['ganc'].get('cpu_conv', 'unknown')}")
     print(f"{'side':15s} {'ms/iter':>9s} {'min':>9s} {'images/s':>9s} {'ganc speed-up':>14s} {'CPU ms/iter':>12s} "
           f"{'CPU-time ratio':>15s}")
     results = {"config": vars(a), "load": load, "train": {}, "infer": {}}

@@ -11,6 +11,7 @@
 #include <omp.h>
 #endif
 
+#include "core/cpu/conv_packed.h"
 #include "core/ops/conv.h"
 #include "core/ops/norm.h"
 #include "core/params.h"
@@ -92,11 +93,11 @@ static double measure_fma_peak_gflops(const char **isa) {
     return (double)threads * FMA_ITERATIONS * chains * width * 2 / seconds / 1e9;
 }
 
-typedef enum { PASS_FORWARD, PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT } conv_pass;
+typedef enum { PASS_FORWARD, PASS_BACKWARD_DATA, PASS_BACKWARD_WEIGHT } timed_pass;
 
 /* One timed conv pass; backward passes time tape_backward alone, with only
  * the input (data) or only the weight (weight) asking for a gradient. */
-static double time_conv(tape *t, param_set *ps, tensor *w, int n, int c, int h, int o, conv_pass pass, rng *r) {
+static double time_conv(tape *t, param_set *ps, tensor *w, int n, int c, int h, int o, timed_pass pass, rng *r) {
     tensor *x = tape_tensor(t, 4, (int[]){n, c, h, h}, "x");
     if (!x) return -1;
     for (size_t i = 0; i < x->numel; i++) x->data[i] = (real)rng_uniform(r);
@@ -129,7 +130,7 @@ static int bench_conv(int c, int h, int o, int repeat, double peak) {
     for (int pass = 0; pass < 3; pass++) {
         double times[64];
         for (int k = -1; k < repeat; k++) { /* k = -1: warm-up, sizes the arenas */
-            double s = time_conv(t, &ps, w, 1, c, h, o, (conv_pass)pass, &r);
+            double s = time_conv(t, &ps, w, 1, c, h, o, (timed_pass)pass, &r);
             tape_reset(t);
             if (s < 0) goto fail;
             if (k >= 0) times[k] = s;
@@ -212,8 +213,8 @@ int bench_ops(int argc, char **argv) {
     }
     const char *isa;
     double peak = measure_fma_peak_gflops(&isa);
-    printf("ganc bench ops (%s, median of %d): measured %s FMA peak %.1f GFLOP/s on all cores\n", REAL_NAME, repeat,
-           isa, peak);
+    printf("ganc bench ops (%s, median of %d): measured %s FMA peak %.1f GFLOP/s on all cores; convolutions: %s\n",
+           REAL_NAME, repeat, isa, peak, conv_packed_enabled() ? "packed AVX-512" : "im2col + BLAS");
     int rc = bench_conv(64, 128, 64, repeat, peak);
     rc |= bench_conv(256, 32, 256, repeat, peak);
     rc |= bench_instance_norm(64, 128, repeat);

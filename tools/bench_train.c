@@ -19,6 +19,7 @@
 
 #include <cblas.h>
 
+#include "core/cpu/conv_packed.h"
 #include "core/cuda/cuda_backend.h"
 #include "tools/bench.h"
 #include "tools/cli_args.h"
@@ -252,6 +253,9 @@ static const char *blas_core(void) {
 #endif
 }
 
+/* The CPU's convolution path (core/cpu/conv_packed.h): GANC_CPU_CONV=blas or a CPU without AVX-512 picks BLAS. */
+static const char *cpu_conv(void) { return conv_packed_enabled() ? "packed" : "blas"; }
+
 static int threads(void) {
 #ifdef _OPENMP
     return omp_get_max_threads();
@@ -294,15 +298,17 @@ static void print_config(const trainer *tr, const bench_opts *o, const char *wha
     bool cuda = tr->t->dev.kind == DEVICE_CUDA;
     if (json)
         fprintf(f, "\"command\": \"%s\", \"recipe\": \"%s\", \"device\": \"%s\", \"tf32\": %s, \"threads\": %d, \"blas\": \"%s\", "
-                   "\"size\": %d, \"batch\": %d, \"blocks\": %ld, \"ngf\": %ld, \"ndf\": %ld, \"warmup\": %d, "
+                   "\"cpu_conv\": \"%s\", \"size\": %d, \"batch\": %d, \"blocks\": %ld, \"ngf\": %ld, \"ndf\": %ld, \"warmup\": %d, "
                    "\"iters\": %d",
-                what, tr->recipe->name, cuda ? "cuda" : "cpu", o->tf32 ? "true" : "false", threads(), blas_core(), o->size, o->batch,
+                what, tr->recipe->name, cuda ? "cuda" : "cpu", o->tf32 ? "true" : "false", threads(), blas_core(),
+                cpu_conv(), o->size, o->batch,
                 blocks, ngf, ndf, o->warmup, o->iters);
     else
-        fprintf(f, "ganc bench %s: %s %dx%d, batch %d, G ngf %ld %ld blocks, D ndf %ld; %s%s, %d threads, OpenBLAS %s; "
-                   "median of %d after %d warm-up\n",
+        fprintf(f, "ganc bench %s: %s %dx%d, batch %d, G ngf %ld %ld blocks, D ndf %ld; %s%s, %d threads, OpenBLAS %s, "
+                   "CPU convolutions %s; median of %d after %d warm-up\n",
                 what, tr->recipe->name, o->size, o->size, o->batch, ngf, blocks, ndf, cuda ? "cuda" : "cpu",
-                cuda ? (o->tf32 ? " TF32 on" : " TF32 off") : "", threads(), blas_core(), o->iters, o->warmup);
+                cuda ? (o->tf32 ? " TF32 on" : " TF32 off") : "", threads(), blas_core(), cpu_conv(), o->iters,
+                o->warmup);
 }
 
 /* times: wall seconds per iteration; cpu: CPU seconds of the process per iteration. */

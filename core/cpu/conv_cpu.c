@@ -25,8 +25,6 @@
 #include <cblas.h>
 #include <omp.h>
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "core/backend.h"
 #include "core/cpu/conv_packed.h"
@@ -116,10 +114,10 @@ static size_t cpu_workspace_bytes(const conv_geom *g, conv_pass pass) {
     size_t slots = (size_t)omp_get_max_threads();
     if (pass == CONV_PASS_BACKWARD_DATA && data_as_forward(g)) {
         conv_geom f = flipped_geom(g);
-        if (conv_packed_usable(&f)) return conv_packed_workspace_bytes(&f, (int)slots);
+        if (conv_packed_enabled()) return conv_packed_workspace_bytes(&f, (int)slots);
         return (slots * slot_elems(&f) + (size_t)g->o * group_k(g)) * sizeof(real);
     }
-    if (pass == CONV_PASS_FORWARD && conv_packed_usable(g)) return conv_packed_workspace_bytes(g, (int)slots);
+    if (pass == CONV_PASS_FORWARD && conv_packed_enabled()) return conv_packed_workspace_bytes(g, (int)slots);
     if (pass == CONV_PASS_BACKWARD_WEIGHT && conv_packed_backward_weight_usable(g))
         return conv_packed_backward_weight_workspace_bytes(g);
     return slots * slot_elems(g) * sizeof(real);
@@ -246,7 +244,7 @@ static void forward_task(const conv_pass_args *p, long task, real *col) {
 }
 
 static void cpu_forward(const conv_geom *g, const real *x, const real *w, bool accumulate, real *y, void *ws) {
-    if (conv_packed_usable(g)) {
+    if (conv_packed_enabled()) {
         conv_packed_forward(g, x, w, false, accumulate, y, ws);
         return;
     }
@@ -285,7 +283,7 @@ static void cpu_backward_data(const conv_geom *g, const real *dy, const real *w,
                               void *ws) {
     if (data_as_forward(g)) {
         conv_geom f = flipped_geom(g);
-        if (conv_packed_usable(&f)) {
+        if (conv_packed_enabled()) {
             conv_packed_forward(&f, dy, w, true, accumulate, dx, ws);
             return;
         }
@@ -362,24 +360,11 @@ static void cpu_sum_bias(const real *dy, int n, int c, int hw, real *db) {
     }
 }
 
-static void tf(const conv_geom *g, const real *x, const real *w, bool a, real *y, void *ws) {
-    double t = omp_get_wtime(); cpu_forward(g, x, w, a, y, ws);
-    if (getenv("CT")) fprintf(stderr, "CT F %d %d %d %d %d %d %d %d %d %.3f\n", g->n, g->c, g->h, g->w, g->o, g->kh, g->stride_h, g->pad_h, conv_packed_usable(g), (omp_get_wtime()-t)*1e3);
-}
-static void tbd(const conv_geom *g, const real *x, const real *w, bool a, real *y, void *ws) {
-    double t = omp_get_wtime(); cpu_backward_data(g, x, w, a, y, ws);
-    conv_geom f = flipped_geom(g);
-    if (getenv("CT")) fprintf(stderr, "CT D %d %d %d %d %d %d %d %d %d %.3f\n", g->n, g->c, g->h, g->w, g->o, g->kh, g->stride_h, g->pad_h, data_as_forward(g) && conv_packed_usable(&f), (omp_get_wtime()-t)*1e3);
-}
-static void tbw(const conv_geom *g, const real *x, const real *w, bool a, real *y, void *ws) {
-    double t = omp_get_wtime(); cpu_backward_weight(g, x, w, a, y, ws);
-    if (getenv("CT")) fprintf(stderr, "CT W %d %d %d %d %d %d %d %d %d %.3f\n", g->n, g->c, g->h, g->w, g->o, g->kh, g->stride_h, g->pad_h, 0, (omp_get_wtime()-t)*1e3);
-}
 const struct conv_kernels cpu_conv_kernels = {
     .workspace_bytes = cpu_workspace_bytes,
-    .forward = tf,
-    .backward_data = tbd,
-    .backward_weight = tbw,
+    .forward = cpu_forward,
+    .backward_data = cpu_backward_data,
+    .backward_weight = cpu_backward_weight,
     .add_bias = cpu_add_bias,
     .sum_bias = cpu_sum_bias,
 };

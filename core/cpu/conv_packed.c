@@ -44,7 +44,7 @@
 
 static int group_k(const conv_geom *g) { return g->c / g->groups * g->kh * g->kw; }
 
-static bool packed_enabled(void) {
+bool conv_packed_enabled(void) {
     static int enabled = -1;
     if (enabled < 0) {
         const char *choice = getenv("GANC_CPU_CONV");
@@ -55,11 +55,6 @@ static bool packed_enabled(void) {
         enabled = cpu_ok && !(choice && strcmp(choice, "blas") == 0);
     }
     return enabled;
-}
-
-bool conv_packed_usable(const conv_geom *g) {
-    (void)g;
-    return packed_enabled();
 }
 
 size_t conv_packed_workspace_bytes(const conv_geom *g, int threads) {
@@ -358,7 +353,7 @@ __attribute__((target("avx512f,avx512vl"))) static void backward_weight_channels
     }
 }
 
-bool conv_packed_backward_weight_usable(const conv_geom *g) { return g->o / g->groups <= MR && packed_enabled(); }
+bool conv_packed_backward_weight_usable(const conv_geom *g) { return g->o / g->groups <= MR && conv_packed_enabled(); }
 
 void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
                                  void *ws) {
@@ -391,7 +386,7 @@ size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g) {
 
 #else
 
-/* Never called: packed_enabled is false in this build. */
+/* Never called: conv_packed_enabled is false in this build. */
 void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
                          void *ws) {
     (void)g, (void)x, (void)w, (void)flipped_w, (void)accumulate, (void)y, (void)ws;

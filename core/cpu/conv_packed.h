@@ -12,10 +12,10 @@
 
 #include "core/kernels/conv.h"
 
-/* Whether conv_packed_forward runs here: in this build, on this CPU. Setting the
- * environment variable GANC_CPU_CONV=blas turns the packed path off, so the
- * two paths can be timed against each other. */
-bool conv_packed_usable(const conv_geom *g);
+/* Whether the packed path runs here: in this build, on this CPU. Setting
+ * the environment variable GANC_CPU_CONV=blas turns it off, so the two
+ * paths can be timed against each other. */
+bool conv_packed_enabled(void);
 
 /* Scratch for `threads` threads, in bytes. */
 size_t conv_packed_workspace_bytes(const conv_geom *g, int threads);

@@ -32,12 +32,13 @@ check=$(python3 - "$work" <<'EOF' 2>&1
 import json, sys
 w = sys.argv[1]
 a, b, c, d = (json.load(open(f"{w}/{n}.json")) for n in "abcd")
-fields = ["command", "recipe", "device", "threads", "blas", "size", "batch", "blocks", "ngf", "ndf", "ms_median",
+fields = ["command", "recipe", "device", "threads", "blas", "cpu_conv", "size", "batch", "blocks", "ngf", "ndf", "ms_median",
           "ms_min", "images_per_s", "cpu_ms_median", "times_ms", "cpu_ms", "arena_peak_bytes", "state_bytes",
           "max_rss_bytes", "losses", "losses_2"]
 missing = [f for f in fields if f not in a]
 assert not missing, f"missing fields {missing}"
 assert (a["command"], a["device"], a["size"], a["blocks"], a["ngf"], a["ndf"]) == ("train", "cpu", 32, 1, 4, 4), a
+assert a["cpu_conv"] in ("packed", "blas"), a["cpu_conv"]
 assert len(a["times_ms"]) == 3 and min(a["times_ms"]) > 0 and a["ms_median"] > 0, a["times_ms"]
 assert abs(a["images_per_s"] - 1e3 / a["ms_median"]) < 1e-3 * a["images_per_s"]
 assert a["arena_peak_bytes"] > 0 and a["state_bytes"] > 0 and a["max_rss_bytes"] > a["state_bytes"]
