@@ -42,6 +42,11 @@
 #define PACKED_BUILT 0
 #endif
 
+#define CACHE_LINE 64
+
+/* The panels start on cache lines, so no 64-byte load of the microkernel straddles two. */
+static float *align_up(void *p) { return (float *)(((uintptr_t)p + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1)); }
+
 static int group_k(const conv_geom *g) { return g->c / g->groups * g->kh * g->kw; }
 
 bool conv_packed_enabled(void) {
@@ -60,7 +65,7 @@ bool conv_packed_enabled(void) {
 size_t conv_packed_workspace_bytes(const conv_geom *g, int threads) {
     size_t a_rows = (size_t)g->groups * ((g->o / g->groups + MR - 1) / MR) * MR;
     size_t a = a_rows * group_k(g), b = (size_t)threads * group_k(g) * NR;
-    return (a + b) * sizeof(real);
+    return (a + b) * sizeof(real) + 2 * CACHE_LINE;
 }
 
 #if PACKED_BUILT
@@ -295,7 +300,7 @@ static void panel_task(const conv_geom *g, const real *x, const real *a_packed, 
 void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
                          void *ws) {
     int og = g->o / g->groups, k_all = group_k(g), a_panels = (og + MR - 1) / MR, P = g->oh * g->ow;
-    real *a_packed = ws, *b_panels = a_packed + (size_t)g->groups * a_panels * MR * k_all;
+    real *a_packed = align_up(ws), *b_panels = align_up(a_packed + (size_t)g->groups * a_panels * MR * k_all);
     double macs = (double)g->n * g->o * P * k_all;
     bool parallel = omp_get_max_threads() > 1 && macs >= PARALLEL_MIN_MACS;
     long a_tasks = (long)g->groups * a_panels;
