@@ -19,9 +19,9 @@
  *
  * Where conv_packed.c applies (float32 on a CPU with AVX-512), the forward
  * pass and the backward-data pass that runs as a forward pass go there
- * instead: it packs straight from x and w and needs neither im2col nor
- * BLAS. So does backward-weight when a group has at most 8 output
- * channels. */
+ * instead, and so does backward-weight: it packs straight from x, w and
+ * dy and needs neither im2col nor BLAS. What remains here is the strided
+ * backward-data (col2im), and every pass where conv_packed.c does not run. */
 #include <cblas.h>
 #include <omp.h>
 #include <string.h>
@@ -118,8 +118,8 @@ static size_t cpu_workspace_bytes(const conv_geom *g, conv_pass pass) {
         return (slots * slot_elems(&f) + (size_t)g->o * group_k(g)) * sizeof(real);
     }
     if (pass == CONV_PASS_FORWARD && conv_packed_enabled()) return conv_packed_workspace_bytes(g, (int)slots);
-    if (pass == CONV_PASS_BACKWARD_WEIGHT && conv_packed_backward_weight_usable(g))
-        return conv_packed_backward_weight_workspace_bytes(g);
+    if (pass == CONV_PASS_BACKWARD_WEIGHT && conv_packed_enabled())
+        return conv_packed_backward_weight_workspace_bytes(g, (int)slots);
     return slots * slot_elems(g) * sizeof(real);
 }
 
@@ -327,7 +327,7 @@ static void backward_weight_task(const conv_pass_args *p, long task, real *col) 
 
 static void cpu_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
                                 void *ws) {
-    if (conv_packed_backward_weight_usable(g)) {
+    if (conv_packed_enabled()) {
         conv_packed_backward_weight(g, x, dy, accumulate, dw, ws);
         return;
     }

@@ -358,14 +358,10 @@ __attribute__((target("avx512f,avx512vl"))) static void backward_weight_channels
     }
 }
 
-bool conv_packed_backward_weight_usable(const conv_geom *g) { return g->o / g->groups <= MR && conv_packed_enabled(); }
-
-void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
-                                 void *ws) {
+/* dw (+)= the direct loop's partial sums, for groups of at most MR output channels. */
+static void backward_weight_small(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
+                                  float *acc, int threads) {
     int og = g->o / g->groups, cg = g->c / g->groups, k_all = group_k(g), P = g->oh * g->ow;
-    float *acc = ws; /* (og, k_all, 16) */
-    double macs = (double)g->n * g->o * P * k_all;
-    int threads = omp_get_max_threads() > 1 && macs >= PARALLEL_MIN_MACS ? omp_get_max_threads() : 1;
     for (int gi = 0; gi < g->groups; gi++) {
         memset(acc, 0, (size_t)og * k_all * 16 * sizeof *acc);
 #pragma omp parallel for num_threads(threads)
@@ -385,8 +381,134 @@ void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *
     }
 }
 
-size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g) {
-    return (size_t)(g->o / g->groups) * group_k(g) * 16 * sizeof(real);
+/* Pixels per block of the transposed B panel: 32 KiB, in L1 while the A panels pass. */
+#define PB 256
+
+/* The 32 k of the k panel at k0, as the gathers of pack_bt need them: the
+ * input offset of each k from a pixel's top-left input, its tap row and
+ * column offsets (for the padding test), and the k that exist. */
+typedef struct {
+    __m512i offset[2], tap_row[2], tap_col[2];
+    __mmask16 live[2];
+} k_panel;
+
+__attribute__((target("avx512f,avx512vl"))) static void k_panel_init(const conv_geom *g, int k0, k_panel *kp) {
+    int k_all = group_k(g), khw = g->kh * g->kw, offset[NR] = {0}, row[NR] = {0}, col[NR] = {0};
+    uint32_t live = 0;
+    for (int q = 0; q < NR && k0 + q < k_all; q++) {
+        int k = k0 + q, c = k / khw, i = k / g->kw % g->kh, j = k % g->kw;
+        row[q] = i * g->dilation_h;
+        col[q] = j * g->dilation_w;
+        offset[q] = (c * g->h + row[q]) * g->w + col[q];
+        live |= 1u << q;
+    }
+    for (int h = 0; h < 2; h++) {
+        kp->offset[h] = _mm512_loadu_si512(offset + 16 * h);
+        kp->tap_row[h] = _mm512_loadu_si512(row + 16 * h);
+        kp->tap_col[h] = _mm512_loadu_si512(col + 16 * h);
+        kp->live[h] = (__mmask16)(live >> (16 * h));
+    }
+}
+
+/* bp[pp*NR + q] = B[k0 + q][p0 + pp] for pp < count: each pixel's inputs
+ * under the panel's k, by two masked gathers; 0 in the padding. */
+__attribute__((target("avx512f,avx512vl"))) static void pack_bt(const conv_geom *g, const float *x, const k_panel *kp,
+                                                               int p0, int count, float *bp) {
+    bool padded = g->pad_h > 0 || g->pad_w > 0;
+    const __m512i zero = _mm512_setzero_si512(), h_lim = _mm512_set1_epi32(g->h), w_lim = _mm512_set1_epi32(g->w);
+    int oy = p0 / g->ow, ox = p0 % g->ow;
+    for (int pp = 0; pp < count; pp++, bp += NR) {
+        int iy = oy * g->stride_h - g->pad_h, ix = ox * g->stride_w - g->pad_w;
+        const float *corner = x + (long)iy * g->w + ix;
+        for (int h = 0; h < 2; h++) {
+            __mmask16 m = kp->live[h];
+            if (padded) {
+                __m512i r = _mm512_add_epi32(kp->tap_row[h], _mm512_set1_epi32(iy));
+                __m512i c = _mm512_add_epi32(kp->tap_col[h], _mm512_set1_epi32(ix));
+                m = _mm512_mask_cmpge_epi32_mask(m, r, zero);
+                m = _mm512_mask_cmplt_epi32_mask(m, r, h_lim);
+                m = _mm512_mask_cmpge_epi32_mask(m, c, zero);
+                m = _mm512_mask_cmplt_epi32_mask(m, c, w_lim);
+            }
+            _mm512_storeu_ps(bp + 16 * h, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, kp->offset[h], corner, 4));
+        }
+        if (++ox == g->ow) ox = 0, oy++;
+    }
+}
+
+/* A' panel of 8 output channels, dy transposed over pixels [p0, p0+count):
+ * at[(p-p0)*MR + r] = dy[o0 + r][p], 0 past the group's last channel. */
+__attribute__((target("avx512f,avx512vl"))) static void pack_dy_t(const conv_geom *g, const float *dy, int o0, int p0,
+                                                                 int count, float *at) {
+    int og = g->o / g->groups, P = g->oh * g->ow, rows = og - o0 < MR ? og - o0 : MR;
+    __mmask8 live = (__mmask8)((1u << rows) - 1);
+    __m256i stride = _mm256_mullo_epi32(_mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0), _mm256_set1_epi32(P));
+    const float *rows0 = dy + (long)o0 * P + p0;
+    for (int p = 0; p < count; p++)
+        _mm256_storeu_ps(at + (long)p * MR, _mm256_mmask_i32gather_ps(_mm256_setzero_ps(), live, stride, rows0 + p, 4));
+}
+
+/* Pixels of dy transposed at a time: at most 2 MiB of A' panels, so the
+ * workspace does not grow with the image. */
+static int chunk_pixels(const conv_geom *g) {
+    size_t rows = (size_t)(g->o / g->groups + MR - 1) / MR * MR, fit = ((size_t)2 << 20) / (rows * sizeof(float));
+    size_t chunk = fit / PB * PB;
+    return chunk < PB ? PB : (int)chunk;
+}
+
+/* dw (+)= dy B^T through the microkernel, for groups of more than MR
+ * output channels: tile rows are 8 output channels, tile columns 32
+ * consecutive k, and the sum runs over the pixels in blocks of PB. Each
+ * thread owns k panels, so no two write the same dw. */
+static void backward_weight_packed(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
+                                   void *ws, int threads) {
+    int og = g->o / g->groups, cg = g->c / g->groups, k_all = group_k(g), P = g->oh * g->ow;
+    int o_panels = (og + MR - 1) / MR, k_panels = (k_all + NR - 1) / NR, chunk = chunk_pixels(g);
+    float *at = align_up(ws), *bt = align_up(at + (size_t)o_panels * MR * chunk);
+    for (int gi = 0; gi < g->groups; gi++)
+        for (int n = 0; n < g->n; n++)
+            for (int c0 = 0; c0 < P; c0 += chunk) {
+                int c_len = P - c0 < chunk ? P - c0 : chunk;
+                const real *x_group = x + ((long)n * g->c + (long)gi * cg) * g->h * g->w;
+                const real *dy_group = dy + ((long)n * g->o + (long)gi * og) * P;
+                real *dw_group = dw + (long)gi * og * k_all;
+                bool add = accumulate || n > 0 || c0 > 0;
+#pragma omp parallel for num_threads(threads)
+                for (int m = 0; m < o_panels; m++)
+                    pack_dy_t(g, dy_group, m * MR, c0, c_len, at + (long)m * MR * c_len);
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+                for (int kpi = 0; kpi < k_panels; kpi++) {
+                    int k0 = kpi * NR, cols = k_all - k0 < NR ? k_all - k0 : NR;
+                    float *bp = bt + (size_t)omp_get_thread_num() * PB * NR;
+                    k_panel kp;
+                    k_panel_init(g, k0, &kp);
+                    for (int p0 = 0; p0 < c_len; p0 += PB) {
+                        int count = c_len - p0 < PB ? c_len - p0 : PB;
+                        pack_bt(g, x_group, &kp, c0 + p0, count, bp);
+                        for (int m = 0; m < o_panels; m++)
+                            kernel_8x32(count, at + ((long)m * c_len + p0) * MR, bp,
+                                        dw_group + (long)m * MR * k_all + k0, k_all,
+                                        og - m * MR < MR ? og - m * MR : MR, cols, add || p0 > 0);
+                    }
+                }
+            }
+}
+
+void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
+                                 void *ws) {
+    double macs = (double)g->n * g->o * g->oh * g->ow * group_k(g);
+    int threads = omp_get_max_threads() > 1 && macs >= PARALLEL_MIN_MACS ? omp_get_max_threads() : 1;
+    if (g->o / g->groups <= MR)
+        backward_weight_small(g, x, dy, accumulate, dw, ws, threads);
+    else
+        backward_weight_packed(g, x, dy, accumulate, dw, ws, threads);
+}
+
+size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g, int threads) {
+    int og = g->o / g->groups;
+    if (og <= MR) return (size_t)og * group_k(g) * 16 * sizeof(real);
+    size_t at = (size_t)(og + MR - 1) / MR * MR * chunk_pixels(g), bt = (size_t)threads * PB * NR;
+    return (at + bt) * sizeof(real) + 2 * CACHE_LINE;
 }
 
 #else
@@ -407,8 +529,8 @@ void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *
     (void)g, (void)x, (void)dy, (void)accumulate, (void)dw, (void)ws;
 }
 
-size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g) {
-    (void)g;
+size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g, int threads) {
+    (void)g, (void)threads;
     return 0;
 }
 

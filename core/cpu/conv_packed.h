@@ -1,9 +1,10 @@
 #ifndef GANC_CPU_CONV_PACKED_H
 #define GANC_CPU_CONV_PACKED_H
 
-/* The CPU's fast forward convolution: a GEMM with an AVX-512 microkernel
- * that packs its operands straight from x and w, with no im2col matrix and
- * no BLAS (conv_packed.c says how). It serves the float32 build on CPUs
+/* The CPU's fast convolution passes: GEMMs with an AVX-512 microkernel
+ * that pack their operands straight from x, w and dy, with no im2col matrix
+ * and no BLAS (conv_packed.c says how): forward, backward-data where it is
+ * a flipped forward, and backward-weight. It serves the float32 build on CPUs
  * with AVX-512 (F and VL), for every geometry; the caller (conv_cpu.c) runs im2col +
  * BLAS otherwise. */
 
@@ -28,11 +29,9 @@ size_t conv_packed_workspace_bytes(const conv_geom *g, int threads);
 void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
                          void *ws);
 
-/* dw = conv's weight gradient (dw += when `accumulate`), for groups of at
- * most 8 output channels, where BLAS would run a product only that many
- * rows tall. ws holds conv_packed_backward_weight_workspace_bytes(g). */
-bool conv_packed_backward_weight_usable(const conv_geom *g);
-size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g);
+/* dw = conv's weight gradient (dw += when `accumulate`). ws holds
+ * conv_packed_backward_weight_workspace_bytes(g, omp_get_max_threads()). */
+size_t conv_packed_backward_weight_workspace_bytes(const conv_geom *g, int threads);
 void conv_packed_backward_weight(const conv_geom *g, const real *x, const real *dy, bool accumulate, real *dw,
                                  void *ws);
 
