@@ -44,9 +44,6 @@
 
 #define CACHE_LINE 64
 
-/* The panels start on cache lines, so no 64-byte load of the microkernel straddles two. */
-static float *align_up(void *p) { return (float *)(((uintptr_t)p + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1)); }
-
 static int group_k(const conv_geom *g) { return g->c / g->groups * g->kh * g->kw; }
 
 bool conv_packed_enabled(void) {
@@ -69,6 +66,9 @@ size_t conv_packed_workspace_bytes(const conv_geom *g, int threads) {
 }
 
 #if PACKED_BUILT
+
+/* The panels start on cache lines, so no 64-byte load of the microkernel straddles two. */
+static float *align_up(void *p) { return (float *)(((uintptr_t)p + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1)); }
 
 /* A panel `panel` of group gi: ap[k*MR + r] = A[panel*MR + r][k], written
  * in order, each k's MR weights by one gather; rows past the group's last
