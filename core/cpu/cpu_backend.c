@@ -1,4 +1,6 @@
 /* The CPU backend table: memory primitives here, kernels in core/cpu/<family>_cpu.c. */
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +26,23 @@ static void *cpu_alloc(size_t bytes) {
 
 static void cpu_copy(void *dst, const void *src, size_t bytes) { memmove(dst, src, bytes); }
 
+/* Chunks of a fill big enough to be worth a thread each. */
+#define FILL_CHUNK ((size_t)1 << 16)
+
+/* Most fills zero a gradient buffer before the backward pass adds into it:
+ * memset does that at the memory's speed (a plain loop did not), on every
+ * thread once the buffer is large. A -0 fill keeps its sign bit: the loop. */
 static void cpu_fill(real *dst, real value, size_t n) {
-    for (size_t i = 0; i < n; i++) dst[i] = value;
+    bool zero = value == 0 && !signbit(value);
+    long chunks = (long)((n + FILL_CHUNK - 1) / FILL_CHUNK);
+#pragma omp parallel for if (chunks >= 4)
+    for (long c = 0; c < chunks; c++) {
+        size_t lo = (size_t)c * FILL_CHUNK, len = n - lo < FILL_CHUNK ? n - lo : FILL_CHUNK;
+        if (zero)
+            memset(dst + lo, 0, len * sizeof *dst);
+        else
+            for (size_t i = lo; i < lo + len; i++) dst[i] = value;
+    }
 }
 
 static void cpu_axpy(real *y, real a, const real *x, size_t n) {
