@@ -19,9 +19,11 @@
  *
  * Where conv_packed.c applies (float32 on a CPU with AVX-512), the forward
  * pass and the backward-data pass that runs as a forward pass go there
- * instead, and so does backward-weight: it packs straight from x, w and
- * dy and needs neither im2col nor BLAS. What remains here is the strided
- * backward-data (col2im), and every pass where conv_packed.c does not run. */
+ * instead, and so do backward-weight and the other backward-data passes
+ * (by stride phases, conv_packed_strided.c): they pack straight from x, w
+ * and dy and need neither im2col nor BLAS. What remains here runs where
+ * those do not: no AVX-512, float64, GANC_CPU_CONV=blas, or a dilated
+ * strided backward-data. */
 #include <cblas.h>
 #include <omp.h>
 #include <string.h>
@@ -117,6 +119,8 @@ static size_t cpu_workspace_bytes(const conv_geom *g, conv_pass pass) {
         if (conv_packed_enabled()) return conv_packed_workspace_bytes(&f, (int)slots);
         return (slots * slot_elems(&f) + (size_t)g->o * group_k(g)) * sizeof(real);
     }
+    if (pass == CONV_PASS_BACKWARD_DATA && conv_packed_backward_data_usable(g))
+        return conv_packed_backward_data_workspace_bytes(g, (int)slots);
     if (pass == CONV_PASS_FORWARD && conv_packed_enabled()) return conv_packed_workspace_bytes(g, (int)slots);
     if (pass == CONV_PASS_BACKWARD_WEIGHT && conv_packed_enabled())
         return conv_packed_backward_weight_workspace_bytes(g, (int)slots);
@@ -290,6 +294,10 @@ static void cpu_backward_data(const conv_geom *g, const real *dy, const real *w,
         real *wf = (real *)ws + (size_t)omp_get_max_threads() * slot_elems(&f);
         flip_weight(g, w, wf);
         cpu_forward(&f, dy, wf, accumulate, dx, ws);
+        return;
+    }
+    if (conv_packed_backward_data_usable(g)) {
+        conv_packed_backward_data(g, dy, w, accumulate, dx, ws);
         return;
     }
     int slots = omp_get_max_threads(), cg = g->c / g->groups;

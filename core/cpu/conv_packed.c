@@ -153,20 +153,26 @@ static void panel_task(const conv_geom *g, const real *x, const real *a_packed, 
     }
 }
 
-void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
-                         void *ws) {
-    int og = g->o / g->groups, k_all = group_k(g), a_panels = (og + MR - 1) / MR, P = g->oh * g->ow;
-    real *a_packed = align_up(ws), *b_panels = align_up(a_packed + (size_t)g->groups * a_panels * MR * k_all);
-    double macs = (double)g->n * g->o * P * k_all;
-    bool parallel = omp_get_max_threads() > 1 && macs >= PARALLEL_MIN_MACS;
-    long a_tasks = (long)g->groups * a_panels;
-#pragma omp parallel for if (parallel && a_tasks > 1)
-    for (long t = 0; t < a_tasks; t++)
-        pack_a(g, w, flipped_w, (int)(t / a_panels), (int)(t % a_panels), a_packed + t * MR * k_all);
+void conv_packed_multiply(const conv_geom *g, const float *x, const float *a_packed, bool accumulate, float *y,
+                          float *b_panels) {
+    int P = g->oh * g->ow;
+    bool parallel = omp_get_max_threads() > 1 && (double)g->n * g->o * P * group_k(g) >= PARALLEL_MIN_MACS;
     long tasks = (long)g->n * g->groups * ((P + NR - 1) / NR);
 #pragma omp parallel for schedule(dynamic) if (parallel)
     for (long t = 0; t < tasks; t++)
-        panel_task(g, x, a_packed, accumulate, y, t, b_panels + (size_t)omp_get_thread_num() * k_all * NR);
+        panel_task(g, x, a_packed, accumulate, y, t, b_panels + (size_t)omp_get_thread_num() * group_k(g) * NR);
+}
+
+void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
+                         void *ws) {
+    int og = g->o / g->groups, k_all = group_k(g), a_panels = (og + MR - 1) / MR;
+    real *a_packed = align_up(ws), *b_panels = align_up(a_packed + (size_t)g->groups * a_panels * MR * k_all);
+    long a_tasks = (long)g->groups * a_panels;
+    bool parallel = omp_get_max_threads() > 1 && (double)g->n * g->o * g->oh * g->ow * k_all >= PARALLEL_MIN_MACS;
+#pragma omp parallel for if (parallel && a_tasks > 1)
+    for (long t = 0; t < a_tasks; t++)
+        pack_a(g, w, flipped_w, (int)(t / a_panels), (int)(t % a_panels), a_packed + t * MR * k_all);
+    conv_packed_multiply(g, x, a_packed, accumulate, y, b_panels);
 }
 
 #else

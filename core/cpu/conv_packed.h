@@ -3,8 +3,8 @@
 
 /* The CPU's fast convolution passes: GEMMs with an AVX-512 microkernel
  * that pack their operands straight from x, w and dy, with no im2col matrix
- * and no BLAS (conv_packed.c says how): forward, backward-data where it is
- * a flipped forward, and backward-weight. It serves the float32 build on CPUs
+ * and no BLAS (conv_packed.c says how): forward, backward-data (a flipped
+ * forward at stride 1, one per stride phase otherwise), and backward-weight. It serves the float32 build on CPUs
  * with AVX-512 (F and VL), for every geometry; the caller (conv_cpu.c) runs im2col +
  * BLAS otherwise. */
 
@@ -28,6 +28,14 @@ size_t conv_packed_workspace_bytes(const conv_geom *g, int threads);
  * needs. ws holds conv_packed_workspace_bytes(g, omp_get_max_threads()). */
 void conv_packed_forward(const conv_geom *g, const real *x, const real *w, bool flipped_w, bool accumulate, real *y,
                          void *ws);
+
+/* dx = conv's input gradient (dx += when `accumulate`) for strided (and
+ * any undilated) convolutions, by stride phases (conv_packed_strided.c).
+ * ws holds conv_packed_backward_data_workspace_bytes(g, omp_get_max_threads()). */
+bool conv_packed_backward_data_usable(const conv_geom *g);
+size_t conv_packed_backward_data_workspace_bytes(const conv_geom *g, int threads);
+void conv_packed_backward_data(const conv_geom *g, const real *dy, const real *w, bool accumulate, real *dx,
+                               void *ws);
 
 /* dw = conv's weight gradient (dw += when `accumulate`). ws holds
  * conv_packed_backward_weight_workspace_bytes(g, omp_get_max_threads()). */

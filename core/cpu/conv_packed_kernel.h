@@ -170,5 +170,11 @@ __attribute__((target("avx512f,avx512vl"))) static inline void kernel_8x32(int k
                (__m512[MR]){hi0, hi1, hi2, hi3, hi4, hi5, hi6, hi7});
 }
 
+/* y (+)= conv(x) with the weights already packed as conv_packed.c packs
+ * them (groups x ceil(og/MR) panels of k_all x MR), b_panels the threads'
+ * B panels (omp_get_max_threads() x k_all x NR floats, on a cache line). */
+void conv_packed_multiply(const conv_geom *g, const float *x, const float *a_packed, bool accumulate, float *y,
+                          float *b_panels);
+
 #endif
 #endif
