@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the float32 and float64 test runners and the command-line tests, then
+# Runs the float32 and float64 test runners (the convolution tests twice:
+# packed and im2col + BLAS) and the command-line tests, then
 # prints one closing line: "total: N passed, N failed, N skipped".
 set -u
 build=$1 build64=$2
@@ -23,6 +24,12 @@ for runner in "$build/run_tests" "$build64/run_tests"; do
     "$runner" 2>&1 | tee "$log"
     tally "$log" "$runner"
 done
+# CPUs without AVX-512 run every float32 convolution as im2col + BLAS;
+# this one takes the packed path (core/cpu/conv_packed.h), so run the
+# convolution tests once more on the other path.
+echo "== $build/run_tests conv, GANC_CPU_CONV=blas"
+GANC_CPU_CONV=blas "$build/run_tests" conv 2>&1 | tee "$log"
+tally "$log" "GANC_CPU_CONV=blas run_tests conv"
 echo "== command-line tests"
 GANC_BUILD=$build tests/cli_tests.sh 2>&1 | tee "$log"
 tally "$log" cli_tests.sh
