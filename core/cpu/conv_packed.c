@@ -76,6 +76,30 @@ __attribute__((target("avx512f,avx512vl"))) static void pack_a(const conv_geom *
     }
 }
 
+/* pack_b for the common panel: 32 pixels of one output row, stride 1. The
+ * general loop over row runs costs as much as the loads here, and this
+ * packing runs once per 32 pixels for every k. */
+__attribute__((target("avx512f,avx512vl"))) static void pack_b_one_run(const conv_geom *g, const float *x,
+                                                                      panel_rows *pr, float *bp) {
+    long plane = (long)g->h * g->w;
+    for (int j = 0; j < g->kw; j++) {
+        int off_x = j * g->dilation_w - g->pad_w;
+        panel_rows_set_column(g, pr, off_x);
+        __mmask16 m_lo = (__mmask16)pr->keep[0], m_hi = (__mmask16)(pr->keep[0] >> 16);
+        for (int c = 0; c < g->c / g->groups; c++) {
+            const float *src = x + c * plane + off_x + pr->first_col[0];
+            for (int i = 0; i < g->kh; i++) {
+                int iy = pr->first_row[0] + i * g->dilation_h;
+                bool inside = iy >= 0 && iy < g->h;
+                const float *row = src + (long)iy * g->w;
+                float *d = bp + ((long)(c * g->kh + i) * g->kw + j) * NR;
+                _mm512_storeu_ps(d, inside ? _mm512_maskz_loadu_ps(m_lo, row) : _mm512_setzero_ps());
+                _mm512_storeu_ps(d + 16, inside ? _mm512_maskz_loadu_ps(m_hi, row + 16) : _mm512_setzero_ps());
+            }
+        }
+    }
+}
+
 /* bp[k*NR + q] = B[k][p0 + q] from x (c/groups, h, w) of one image and
  * group. The loops run tap column j outermost, so that the positions each
  * run keeps are worked out once per j rather than once per k. */
@@ -83,6 +107,10 @@ __attribute__((target("avx512f,avx512vl"))) static void pack_b(const conv_geom *
     panel_rows pr;
     panel_rows_init(g, p0, &pr);
     long plane = (long)g->h * g->w;
+    if (pr.n_runs == 1 && g->stride_w == 1) {
+        pack_b_one_run(g, x, &pr, bp);
+        return;
+    }
     for (int j = 0; j < g->kw; j++) {
         int off_x = j * g->dilation_w - g->pad_w;
         panel_rows_set_column(g, &pr, off_x);
