@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/cpu/conv_packed.h"
 #include "core/real.h"
 #include "tools/commands.h"
 
@@ -35,6 +36,11 @@ int main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    const char *conv_choice = conv_packed_bad_choice();
+    if (conv_choice) {
+        fprintf(stderr, "ganc: GANC_CPU_CONV = \"%s\": expected blas or packed (or unset)\n", conv_choice);
+        return 1;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);

@@ -28,6 +28,12 @@
 
 #define KC 256 /* k per block: a 32 KiB B block fits L1 */
 
+const char *conv_packed_bad_choice(void) {
+    const char *choice = getenv("GANC_CPU_CONV");
+    bool known = !choice || !*choice || strcmp(choice, "blas") == 0 || strcmp(choice, "packed") == 0;
+    return known ? NULL : choice;
+}
+
 bool conv_packed_enabled(void) {
     static int enabled = -1;
     if (enabled < 0) {

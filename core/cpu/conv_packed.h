@@ -15,8 +15,13 @@
 
 /* Whether the packed path runs here: in this build, on this CPU. Setting
  * the environment variable GANC_CPU_CONV=blas turns it off, so the two
- * paths can be timed against each other. */
+ * paths can be timed against each other; "packed", empty or unset keep it. */
 bool conv_packed_enabled(void);
+
+/* NULL when GANC_CPU_CONV is unset, empty, "blas" or "packed"; otherwise
+ * its value, which conv_packed_enabled takes as "packed". The ganc command
+ * refuses such a value (tools/ganc.c). */
+const char *conv_packed_bad_choice(void);
 
 /* Scratch for `threads` threads, in bytes. */
 size_t conv_packed_workspace_bytes(const conv_geom *g, int threads);

@@ -159,6 +159,8 @@ GANC_ARENA_LIMIT_MB=1 expect_error out_of_memory \
     train --set G.ngf=16 --set D.ndf=16 --set train.out="$work/o_oom"
 GANC_ARENA_LIMIT_MB=lots expect_error out_of_memory_bad_limit 'GANC_ARENA_LIMIT_MB = "lots": expected a whole number' \
     train --set train.out="$work/o_oom2"
+GANC_CPU_CONV=fast expect_error cpu_conv_unknown_path 'GANC_CPU_CONV = "fast": expected blas or packed' \
+    train --set train.out="$work/o_conv"
 
 # ---- labels CSV (the regressor recipe) ----
 reg=(--set data.root="$work/faces/trainA" --set data.load_size=16 --set data.crop_size=16 --set E.image_size=16
