@@ -357,6 +357,22 @@ static void print_losses(const char *label, const char *const *names, const doub
     printf("\n");
 }
 
+/* Wall and CPU seconds of each timed iteration, in one block: *cpu = the second half. */
+static double *alloc_times(int iters, double **cpu) {
+    double *times = malloc(2 * (size_t)iters * sizeof *times);
+    *cpu = times ? times + iters : NULL;
+    return times;
+}
+
+/* The report's part common to train and infer: opens the JSON object. */
+static void print_report_head(const trainer *tr, const bench_opts *o, const char *what, const double *times,
+                              const double *cpu) {
+    if (o->json) printf("{");
+    print_config(tr, o, what, stdout, o->json);
+    print_times(times, cpu, o->iters, o->batch, o->json);
+    print_memory(tr, o->json);
+}
+
 int bench_train(int argc, char **argv) {
     bench_opts o;
     char storage[4][64];
@@ -365,7 +381,7 @@ int bench_train(int argc, char **argv) {
     trainer tr;
     batch b;
     ganc_status st = open_bench(&tr, &b, &o);
-    double *times = malloc(2 * (size_t)o.iters * sizeof *times), *cpu = times ? times + o.iters : NULL;
+    double *cpu, *times = alloc_times(o.iters, &cpu);
     double first[TRAINER_MAX_METRICS], second[TRAINER_MAX_METRICS];
     int n_first = 0, n_second = 0;
     if (!st && !times) st = GANC_ERR(GANC_ERR_MEMORY, "bench: out of memory");
@@ -382,10 +398,7 @@ int bench_train(int argc, char **argv) {
         if (k == 1) memcpy(second, tr.metric_values, (size_t)(n_second = tr.n_metrics) * sizeof *second);
     }
     if (!st) {
-        if (o.json) printf("{");
-        print_config(&tr, &o, "train", stdout, o.json);
-        print_times(times, cpu, o.iters, o.batch, o.json);
-        print_memory(&tr, o.json);
+        print_report_head(&tr, &o, "train", times, cpu);
         print_losses("losses", tr.metric_names, first, n_first, o.json);
         if (n_second) print_losses("losses_2", tr.metric_names, second, n_second, o.json);
         if (o.json) printf("}\n");
@@ -409,7 +422,7 @@ int bench_infer(int argc, char **argv) {
     const char *g_name = !st && tr.recipe->generator_for ? tr.recipe->generator_for("AtoB") : NULL;
     network *g = g_name ? trainer_network_named(&tr, g_name) : NULL;
     if (!st && !g) st = GANC_ERR(GANC_ERR_ARG, "bench infer: recipe %s has no AtoB generator", tr.recipe->name);
-    double *times = malloc(2 * (size_t)o.iters * sizeof *times), *cpu = times ? times + o.iters : NULL;
+    double *cpu, *times = alloc_times(o.iters, &cpu);
     if (!st && !times) st = GANC_ERR(GANC_ERR_MEMORY, "bench: out of memory");
     if (!st) network_set_training(g, false);
     double checksum = 0;
@@ -434,10 +447,7 @@ int bench_infer(int argc, char **argv) {
         }
     }
     if (!st) {
-        if (o.json) printf("{");
-        print_config(&tr, &o, "infer", stdout, o.json);
-        print_times(times, cpu, o.iters, o.batch, o.json);
-        print_memory(&tr, o.json);
+        print_report_head(&tr, &o, "infer", times, cpu);
         if (o.json) printf(", \"output_mean\": %.9g}\n", checksum);
         else printf("  output    mean %.9g (%s, eval mode, no gradient)\n", checksum, g_name);
         fflush(stdout);
