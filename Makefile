@@ -22,7 +22,12 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -W
 comma     := ,
 SANFLAGS  := -fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 OPT       := $(if $(filter 1,$(SAN)),-O1 $(SANFLAGS),-O2)
-CFLAGS    := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -fopenmp -I. -I/usr/include/stb -MMD -MP
+# OpenBLAS's own cblas.h, whatever Debian's cblas.h alternative points at: the
+# reference BLAS's header (libblas-dev) would compile out every OpenBLAS call.
+BLAS_INC  ?= $(firstword $(wildcard $(foreach v,pthread openmp serial,/usr/include/*/openblas-$(v))) \
+                         $(wildcard /usr/include/openblas))
+CFLAGS    := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -fopenmp -I. -I/usr/include/stb \
+             $(if $(BLAS_INC),-I$(BLAS_INC)) -MMD -MP
 # -rdynamic exports the library's functions to loss plugins (losses/plugin_api.h), loaded with dlopen.
 LDFLAGS   := $(if $(filter 1,$(SAN)),$(SANFLAGS)) -fopenmp -rdynamic
 LDLIBS    := -lopenblas -lstb -lz -lm -lpthread -ldl
@@ -66,43 +71,53 @@ TEST_PLUGINS := $(foreach s,$(TEST_PLUGIN_SRC),$(BUILD)/plugins/lib$(basename $(
 # bin/ and lib/ hold the last variant built; relink them when the variant changes.
 STAMP     := build/variant.stamp
 $(shell mkdir -p build; echo "$(VARIANT)" | cmp -s - $(STAMP) || echo "$(VARIANT)" > $(STAMP))
+# Every object depends on what the build detected and was told (compiler,
+# flags, BLAS header), so installing OpenBLAS or changing CFLAGS rebuilds
+# what was compiled without it instead of keeping stale objects.
+BUILD_CONFIG := $(CC) $(CFLAGS) | $(if $(filter 1,$(CUDA)),$(NVCC) $(NVFLAGS),no-cuda)
+CONFIG_STAMP := $(BUILD)/config.stamp
+$(shell mkdir -p $(BUILD); echo '$(subst ','\'',$(BUILD_CONFIG))' | cmp -s - $(CONFIG_STAMP) || \
+        echo '$(subst ','\'',$(BUILD_CONFIG))' > $(CONFIG_STAMP))
+CONFIG64_STAMP := $(BUILD64)/config.stamp
+$(shell mkdir -p $(BUILD64); echo '$(subst ','\'',$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE)' | cmp -s - $(CONFIG64_STAMP) || \
+        echo '$(subst ','\'',$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE)' > $(CONFIG64_STAMP))
 LIB64     := $(BUILD64)/libganc.a
 PLUGINS64 := $(PLUGINS:$(BUILD)/%=$(BUILD64)/%)
 TEST_PLUGINS64 := $(TEST_PLUGINS:$(BUILD)/%=$(BUILD64)/%)
 
-.PHONY: all deps test demo bench clean
+.PHONY: all deps test demo bench clean check-blas
 all: lib/libganc.a bin/ganc bin/ganc-f64 $(PLUGINS) $(PLUGINS64)
 
 lib/libganc.a: $(LIB) $(STAMP)
 	@mkdir -p lib && cp $< $@
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(CONFIG_STAMP) | check-blas
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # The float64 build: CPU only, for tight gradient checks.
-$(BUILD64)/%.o: %.c
+$(BUILD64)/%.o: %.c $(CONFIG64_STAMP) | check-blas
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE -c $< -o $@
 
-$(BUILD)/%.o: %.cu
+$(BUILD)/%.o: %.cu $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
 
 # A plugin is built per variant: its `real` must match the binary that loads it.
-$(BUILD)/plugins/lib%.so: losses/plugins/%.c
+$(BUILD)/plugins/lib%.so: losses/plugins/%.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
 
-$(BUILD)/plugins/lib%.so: tests/plugins/%.c
+$(BUILD)/plugins/lib%.so: tests/plugins/%.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
 
-$(BUILD64)/plugins/lib%.so: losses/plugins/%.c
+$(BUILD64)/plugins/lib%.so: losses/plugins/%.c $(CONFIG64_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE -fPIC -shared $< -o $@
 
-$(BUILD64)/plugins/lib%.so: tests/plugins/%.c
+$(BUILD64)/plugins/lib%.so: tests/plugins/%.c $(CONFIG64_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE -fPIC -shared $< -o $@
 
@@ -129,6 +144,12 @@ $(BUILD64)/run_tests: $(PREC_SRC:%.c=$(BUILD64)/%.o) $(BUILD64)/tests/test_main.
 
 deps:
 	@scripts/deps.sh
+
+# Without OpenBLAS's own header the objects would compile against another
+# cblas.h and the link would fail later with a less helpful message.
+check-blas:
+	@[ -n "$(BLAS_INC)" ] || { echo "make: OpenBLAS's cblas.h not found (/usr/include/*/openblas-*/):" \
+	    "run scripts/deps.sh, or apt-get install libopenblas-dev" >&2; exit 1; }
 
 test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/run_tests $(BUILD64)/run_tests

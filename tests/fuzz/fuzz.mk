@@ -12,7 +12,8 @@ FUZZ_NAMES   := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
 FUZZ_SAN     := -fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fopenmp -Wall -Wextra -Wno-unused-parameter \
-                -Wno-missing-field-initializers -I. -I/usr/include/stb -MMD -MP $(FUZZ_SAN)
+                -Wno-missing-field-initializers -I. -I/usr/include/stb \
+                $(if $(BLAS_INC),-I$(BLAS_INC)) -MMD -MP $(FUZZ_SAN)
 # stb_image comes from tests/fuzz/stb_impl.c (instrumented), so no -lstb.
 FUZZ_LDLIBS  := -lopenblas -lz -lm -lpthread -ldl
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/core/cuda/cuda_stub.o $(FUZZ_BUILD)/tests/fuzz/stb_impl.o
