@@ -1,10 +1,27 @@
 /* The ganc command: dispatches to a subcommand. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/cpu/blas_reserve.h"
 #include "core/cpu/conv_packed.h"
+#include "core/error.h"
 #include "core/real.h"
 #include "tools/commands.h"
+
+/* ganc parallelises with OpenMP and calls OpenBLAS single-threaded
+ * (core/cpu/linalg_cpu.c), but OpenBLAS still starts its own thread pool when
+ * it is loaded, unless OPENBLAS_NUM_THREADS says 1 by then. Those threads
+ * spin beside OpenMP's, and under a memory limit (ulimit -v) each loops
+ * forever on its failed 128 MiB buffer and blocks the exit. The variable is
+ * read once, at load time, so the process starts again with it set (a value
+ * the user set is kept; without /proc the start goes on as it is). */
+static void restart_without_blas_pool(char **argv) {
+    if (getenv("OPENBLAS_NUM_THREADS")) return;
+    setenv("OPENBLAS_NUM_THREADS", "1", 0);
+    execv("/proc/self/exe", argv);
+}
 
 typedef struct {
     const char *name;
@@ -33,6 +50,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    restart_without_blas_pool(argv);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -40,6 +58,10 @@ int main(int argc, char **argv) {
     const char *conv_choice = conv_packed_bad_choice();
     if (conv_choice) {
         fprintf(stderr, "ganc: GANC_CPU_CONV = \"%s\": expected blas or packed (or unset)\n", conv_choice);
+        return 1;
+    }
+    if (cpu_blas_reserve() != GANC_OK) {
+        fprintf(stderr, "ganc: %s\n", ganc_error_message());
         return 1;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -24,7 +24,6 @@
  * and dy and need neither im2col nor BLAS. What remains here runs where
  * those do not: no AVX-512, float64, GANC_CPU_CONV=blas, or a dilated
  * strided backward-data. */
-#include <cblas.h>
 #include <omp.h>
 #include <string.h>
 
@@ -39,26 +38,6 @@ extern const struct linalg_kernels cpu_linalg_kernels;
 #define COL_BLOCK_BYTES ((size_t)3 << 19)
 /* Below this many values a parallel region costs more than it saves. */
 #define PARALLEL_MIN 32768
-
-/* OpenBLAS's pthread build runs each call on its own thread pool, which
- * would fight OpenMP's threads from inside a parallel region; its OpenMP
- * build already runs serially there. Returns the thread count to restore. */
-static int blas_serial_begin(void) {
-#ifdef OPENBLAS_CONFIG_H
-    if (openblas_get_parallel() == 1) {
-        int n = openblas_get_num_threads();
-        openblas_set_num_threads(1);
-        return n;
-    }
-#endif
-    return 0;
-}
-
-static void blas_serial_end(int restore) {
-#ifdef OPENBLAS_CONFIG_H
-    if (restore) openblas_set_num_threads(restore);
-#endif
-}
 
 static bool is_pointwise(const conv_geom *g) {
     return g->kh == 1 && g->kw == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_h == 0 && g->pad_w == 0;
@@ -205,10 +184,8 @@ static void run_tasks(const conv_pass_args *p, long n_tasks, conv_task_fn fn, re
     double macs = (double)g->n * g->o * g->oh * g->ow * (g->c / g->groups) * g->kh * g->kw;
     if (slots > 1 && n_tasks >= slots && macs >= PARALLEL_MIN_MACS) {
         size_t slot = slot_elems(p->g);
-        int restore = blas_serial_begin();
 #pragma omp parallel for schedule(dynamic)
         for (long i = 0; i < n_tasks; i++) fn(p, i, slot ? ws + (size_t)omp_get_thread_num() * slot : NULL);
-        blas_serial_end(restore);
     } else {
         for (long i = 0; i < n_tasks; i++) fn(p, i, ws);
     }
