@@ -1,21 +1,48 @@
 /* ganc train <experiment.ini> [--set section.key=value ...] [--resume]
  *            [--device cpu|cuda[:N]|auto] [--skip-bad-images]
- * Ctrl-C or SIGTERM saves a checkpoint and exits cleanly; a second Ctrl-C
- * kills at once. */
+ * Ctrl-C or SIGTERM saves a checkpoint at the end of the step and exits
+ * cleanly; a second one kills at once, and so does the first when no step
+ * ends within GANC_STOP_GRACE_S seconds (default 60). */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "tools/cli_args.h"
 #include "tools/commands.h"
 #include "tools/trainer.h"
 
 #define MAX_OVERRIDES 64
 
-static volatile sig_atomic_t stop_requested;
+#define DEFAULT_STOP_GRACE_S 60
 
+static volatile sig_atomic_t stop_requested;
+static unsigned stop_grace_s;
+
+/* A step that never ends (a library stuck in a loop, a hung device) must not
+ * make the signal useless: SIGALRM's default action ends the process when
+ * the grace runs out. The last complete checkpoint stays as it was (a save
+ * cut short leaves only a temporary file, removed by the next run). */
 static void on_signal(int sig) {
+    static const char note[] = "\nganc train: stopping: a checkpoint is saved at the end of this step "
+                               "(a second signal, or no step end within GANC_STOP_GRACE_S, stops at once)\n";
     stop_requested = 1;
     signal(sig, SIG_DFL);
+    signal(SIGALRM, SIG_DFL);
+    alarm(stop_grace_s);
+    ssize_t ignored = write(STDERR_FILENO, note, sizeof note - 1);
+    (void)ignored;
+}
+
+/* GANC_STOP_GRACE_S: seconds from a stop signal to the forced end (1 to 86400). */
+static ganc_status read_stop_grace(void) {
+    const char *text = getenv("GANC_STOP_GRACE_S");
+    long seconds = DEFAULT_STOP_GRACE_S;
+    if (text && !cli_parse_long(text, 1, 86400, &seconds))
+        return GANC_ERR(GANC_ERR_ARG, "GANC_STOP_GRACE_S = \"%s\": expected whole seconds from 1 to 86400", text);
+    stop_grace_s = (unsigned)seconds;
+    return GANC_OK;
 }
 
 static int usage(void) {
@@ -36,6 +63,10 @@ int cmd_train(int argc, char **argv) {
         else return usage();
     }
     if (!o.config_path) return usage();
+    if (read_stop_grace()) {
+        fprintf(stderr, "ganc train: %s\n", ganc_error_message());
+        return 1;
+    }
     stop_requested = 0;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
