@@ -182,6 +182,9 @@ ganc_status config_set(config *c, const char *assignment) {
         return GANC_ERR(GANC_ERR_ARG, "--set %s: expected section.key=value (e.g. train.lr=0.001)", assignment);
     *dot = '\0';
     char value[VALUE_MAX_LEN];
+    if (strlen(eq + 1) >= sizeof value)
+        return GANC_ERR(GANC_ERR_ARG, "--set %s.%s: the value is %zu characters long: at most %d", trim(name),
+                        trim(dot + 1), strlen(eq + 1), VALUE_MAX_LEN - 1);
     snprintf(value, sizeof value, "%s", eq + 1);
     return add_entry(c, trim(name), trim(dot + 1), trim(value), "--set", 0);
 }
@@ -360,4 +363,25 @@ char *config_resolved_text(const config *c) {
                 used += (size_t)snprintf(text + used, cap - used, "%s = %s\n", c->asked[j].key, c->asked[j].value);
     }
     return text;
+}
+
+size_t config_resolved_count(const config *c) { return c->n_asked; }
+
+void config_resolved_at(const config *c, size_t i, const char **section, const char **key, const char **value) {
+    *section = c->asked[i].section;
+    *key = c->asked[i].key;
+    *value = c->asked[i].value;
+}
+
+const char *config_peek(const config *c, const char *section, const char *key) {
+    const entry *e = find_entry(c, section, key);
+    return e ? e->value : NULL;
+}
+
+size_t config_entry_count(const config *c) { return c->n_entries; }
+
+void config_entry_at(const config *c, size_t i, const char **section, const char **key, const char **value) {
+    *section = c->entries[i].section;
+    *key = c->entries[i].key;
+    *value = c->entries[i].value;
 }

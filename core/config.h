@@ -45,5 +45,14 @@ ganc_status config_choice(config *c, const char *section, const char *key, const
 ganc_status config_check_unused(const config *c);
 /* The resolved config as INI text: malloc'd, NULL with an error when out of memory. */
 char *config_resolved_text(const config *c);
+/* The keys getters asked for, in the order asked, with their resolved values:
+ * i from 0 to config_resolved_count() - 1. */
+size_t config_resolved_count(const config *c);
+void config_resolved_at(const config *c, size_t i, const char **section, const char **key, const char **value);
+/* The value of [section] key as written (NULL when absent), without marking it used. */
+const char *config_peek(const config *c, const char *section, const char *key);
+/* Every (section, key) written in c, in file order, for comparing configs. */
+size_t config_entry_count(const config *c);
+void config_entry_at(const config *c, size_t i, const char **section, const char **key, const char **value);
 
 #endif

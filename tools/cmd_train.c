@@ -47,16 +47,23 @@ static ganc_status read_stop_grace(void) {
 
 static int usage(void) {
     fprintf(stderr, "usage: ganc train <experiment.ini> [--set section.key=value ...] [--resume]\n"
-                    "                  [--device cpu|cuda[:N]|auto] [--skip-bad-images]\n");
+                    "                  [--allow-change section.key[,...]] [--device cpu|cuda[:N]|auto]\n"
+                    "                  [--skip-bad-images]\n");
     return 2;
 }
 
 int cmd_train(int argc, char **argv) {
-    const char *overrides[MAX_OVERRIDES];
-    trainer_options o = {.overrides = overrides};
+    const char *overrides[MAX_OVERRIDES], *allowed[MAX_OVERRIDES];
+    trainer_options o = {.overrides = overrides, .allowed_changes = allowed};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && o.n_overrides < MAX_OVERRIDES) overrides[o.n_overrides++] = argv[++i];
         else if (strcmp(argv[i], "--resume") == 0) o.resume = true;
+        else if (strcmp(argv[i], "--allow-change") == 0 && i + 1 < argc) {
+            /* a comma list or one name per flag; argv's strings are the program's to split */
+            for (char *name = strtok(argv[++i], ","); name && o.n_allowed_changes < MAX_OVERRIDES;
+                 name = strtok(NULL, ","))
+                allowed[o.n_allowed_changes++] = name;
+        }
         else if (strcmp(argv[i], "--skip-bad-images") == 0) o.skip_bad_images = true;
         else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) o.device = argv[++i];
         else if (argv[i][0] != '-' && !o.config_path) o.config_path = argv[i];

@@ -51,6 +51,8 @@ static void usage(FILE *out) {
 
 int main(int argc, char **argv) {
     restart_without_blas_pool(argv);
+    /* A log redirected to a file keeps every line a crash or the OOM killer leaves behind. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

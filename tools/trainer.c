@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tools/trainer.h"
+#include "tools/trainer_resume.h"
 
 #include "core/cuda/cuda_backend.h"
 #include "core/ops/spatial.h"
@@ -76,7 +77,8 @@ static bool file_exists(const char *path) {
     return stat(path, &s) == 0;
 }
 
-static ganc_status resume_or_start(trainer *tr, bool resume) {
+static ganc_status resume_or_start(trainer *tr, const trainer_options *o) {
+    bool resume = o->resume;
     char path[1100];
     snprintf(path, sizeof path, "%s/checkpoints/latest.safetensors", tr->out_dir);
     if (!resume) {
@@ -89,7 +91,10 @@ static ganc_status resume_or_start(trainer *tr, bool resume) {
     checkpoint *ck;
     ganc_status st = checkpoint_read(path, 0, &ck);
     if (st) return st;
-    st = trainer_load_state(tr, ck, true);
+    const char *stored_config = checkpoint_meta(ck, "config");
+    if (!stored_config) st = GANC_ERR(GANC_ERR_FORMAT, "%s has no config: not written by ganc train", path);
+    if (!st) st = trainer_check_resume_config(tr->cfg, stored_config, path, o->allowed_changes, o->n_allowed_changes);
+    if (!st) st = trainer_load_state(tr, ck, true);
     checkpoint_free(ck);
     if (!st) tr->saved_step = tr->step;
     return st;
@@ -183,8 +188,9 @@ ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_ato
     if ((st = trainer_add_frozen_networks(tr, true))) return st;
     if ((st = config_check_unused(tr->cfg))) return st;
     if ((st = make_dirs(tr->out_dir))) return st;
+    if ((st = run_lock_take(tr->out_dir, &tr->lock))) return st;
     if ((st = trainer_remove_stale_temporaries(tr))) return st;
-    if ((st = resume_or_start(tr, o->resume))) return st;
+    if ((st = resume_or_start(tr, o))) return st;
     if ((st = trainer_move_to_device(tr))) return st;
     if ((st = open_logs(tr, o->resume))) return st;
     tr->loader = prefetch_new(tr->data, tr->batch_size, true, tr->step, 2);
@@ -302,6 +308,7 @@ void trainer_close(trainer *tr) {
     dataset_free(tr->data);
     tape_free(tr->t);
     config_free(tr->cfg);
+    run_lock_release(&tr->lock);
     memset(tr, 0, sizeof *tr);
 }
 

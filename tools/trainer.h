@@ -17,6 +17,7 @@
 #include "experiments/recipe.h"
 #include "losses/loss.h"
 #include "optim/image_pool.h"
+#include "tools/run_lock.h"
 #include "optim/optimizer.h"
 #include "tools/progress.h"
 
@@ -36,6 +37,7 @@ typedef struct trainer {
     const recipe *recipe;
     void *recipe_state; /* malloc'd by the recipe's setup, freed by trainer_close */
     char out_dir[1024];
+    run_lock lock; /* held on out_dir for the whole run */
     tape *t;
     uint64_t seed;
     rng rng; /* the recipe's own draws; checkpointed */
@@ -107,6 +109,9 @@ typedef struct {
     const char *const *overrides; /* "section.key=value" */
     int n_overrides;
     bool resume;
+    /* Config keys ("optim.lr") or sections ("loss.edge") --resume may change. */
+    const char *const *allowed_changes;
+    int n_allowed_changes;
     const char *device;
     bool skip_bad_images;
 } trainer_options;
