@@ -92,9 +92,11 @@ static ganc_status resume_or_start(trainer *tr, const trainer_options *o) {
     ganc_status st = checkpoint_read(path, 0, &ck);
     if (st) return st;
     const char *stored_config = checkpoint_meta(ck, "config");
-    if (!stored_config) st = GANC_ERR(GANC_ERR_FORMAT, "%s has no config: not written by ganc train", path);
+    st = trainer_check_recipe(tr, ck);
+    if (!st && !stored_config) st = GANC_ERR(GANC_ERR_FORMAT, "%s has no config: not written by ganc train", path);
     if (!st) st = trainer_check_resume_config(tr->cfg, stored_config, path, o->allowed_changes, o->n_allowed_changes);
     if (!st) st = trainer_load_state(tr, ck, true);
+    if (!st && tr->t->dev.kind == DEVICE_CPU) trainer_warn_arithmetic_change(ck);
     checkpoint_free(ck);
     if (!st) tr->saved_step = tr->step;
     return st;
@@ -102,10 +104,12 @@ static ganc_status resume_or_start(trainer *tr, const trainer_options *o) {
 
 static ganc_status open_logs(trainer *tr, bool resumed) {
     char path[1100];
+    /* Rows up to the last whole interval stay; a partial last row is logged again in full (log_step). */
+    long keep = resumed ? tr->step - tr->step % tr->log_every : -1;
     snprintf(path, sizeof path, "%s/metrics.csv", tr->out_dir);
-    tr->csv = metrics_csv_open(path, resumed ? tr->step : -1);
+    tr->csv = metrics_csv_open(path, keep);
     snprintf(path, sizeof path, "%s/tensorboard", tr->out_dir);
-    if (tr->csv) tr->tb = tb_writer_open(path, resumed ? tr->step : -1);
+    if (tr->csv) tr->tb = tb_writer_open(path, keep);
     if (!tr->csv || !tr->tb) return ganc_error_status();
     progress_init(&tr->bar, stderr, tr->log_every);
     snprintf(path, sizeof path, "%s/config.ini", tr->out_dir);
@@ -223,16 +227,20 @@ static ganc_status write_samples(trainer *tr, const batch *b) {
     return image_grid_write_tensors(path, (const tensor *const *)rows, n_rows, 4);
 }
 
+/* A run that ends between two log steps writes a last, partial row but
+ * leaves its interval open (and so in the checkpoint): a resumed run drops
+ * that row (open_logs) and ends the interval as an uninterrupted run does. */
 static ganc_status log_step(trainer *tr) {
     tr->metric_steps++;
     progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_values, tr->n_metrics);
-    if (tr->step % tr->log_every != 0 && tr->step != tr->total_steps && !tr->finished[0]) return GANC_OK;
+    bool interval_ends = tr->step % tr->log_every == 0;
+    if (!interval_ends && tr->step != tr->total_steps && !tr->finished[0]) return GANC_OK;
     double means[TRAINER_MAX_METRICS];
     for (int i = 0; i < tr->n_metrics; i++) {
         means[i] = tr->metric_sums[i] / (double)tr->metric_steps;
-        tr->metric_sums[i] = 0;
+        if (interval_ends) tr->metric_sums[i] = 0;
     }
-    tr->metric_steps = 0;
+    if (interval_ends) tr->metric_steps = 0;
     ganc_status st = metrics_csv_append(tr->csv, tr->step, (double)time(NULL), tr->metric_names, means, tr->n_metrics);
     if (!st) st = tb_add_scalars(tr->tb, tr->step, tr->metric_names, means, tr->n_metrics);
     if (!st) st = metrics_csv_flush(tr->csv);

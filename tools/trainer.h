@@ -68,6 +68,12 @@ typedef struct trainer {
     double metric_values[TRAINER_MAX_METRICS];
     double metric_sums[TRAINER_MAX_METRICS];
     long metric_steps;
+    /* The open log interval of the checkpoint resumed from, by name: a metric
+     * first recorded after the resume starts from its sum, so the first row
+     * after a resume equals an uninterrupted run's. */
+    char resumed_metric_names[TRAINER_MAX_METRICS][48];
+    double resumed_metric_sums[TRAINER_MAX_METRICS];
+    int n_resumed_metrics;
 
     metrics_csv *csv;
     tb_writer *tb;
@@ -130,6 +136,12 @@ ganc_status trainer_save(trainer *tr);
  * so on stdout. */
 ganc_status trainer_remove_stale_temporaries(const trainer *tr);
 
+/* "packed, 2 threads": the CPU convolution path and thread count, stored in
+ * checkpoints; a resume that differs gets a warning (not bit-exact). */
+const char *trainer_cpu_arithmetic(void);
+void trainer_warn_arithmetic_change(const checkpoint *ck);
+/* GANC_ERR_FORMAT when `ck` was written by another recipe than this run's. */
+ganc_status trainer_check_recipe(const trainer *tr, const checkpoint *ck);
 /* Restores weights from `ck`; with `full`, also optimizers, pools, RNGs
  * and the step, and requires every entry of the file to be used. */
 ganc_status trainer_load_state(trainer *tr, checkpoint *ck, bool full);

@@ -88,6 +88,8 @@ ganc_status trainer_metric(trainer *tr, const char *name, const tensor *value) {
     if (i == tr->n_metrics) {
         tr->metric_names[i] = name;
         tr->metric_sums[i] = 0;
+        for (int k = 0; k < tr->n_resumed_metrics; k++)
+            if (strcmp(tr->resumed_metric_names[k], name) == 0) tr->metric_sums[i] = tr->resumed_metric_sums[k];
         tr->n_metrics++;
     }
     tr->metric_values[i] = v;

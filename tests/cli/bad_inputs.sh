@@ -93,9 +93,9 @@ train --set train.out="$work/run" >/dev/null 2>&1
 ck="$work/run/checkpoints/latest.safetensors"
 expect_error checkpoint_other_width \
     "checkpoint $ck has G_A.model.1.weight with shape \(4,3,7,7\), network G_A expects \(8,3,7,7\)" \
-    train --set G.ngf=8 --set train.out="$work/run" --set train.steps=4 --resume
+    train --set G.ngf=8 --set train.out="$work/run" --set train.steps=4 --resume --allow-change G.ngf
 expect_error checkpoint_other_depth "checkpoint $ck has no tensor G_A.model.11.conv_block.1.weight" \
-    train --set G.n_blocks=2 --set train.out="$work/run" --set train.steps=4 --resume
+    train --set G.n_blocks=2 --set train.out="$work/run" --set train.steps=4 --resume --allow-change G.n_blocks
 expect_error checkpoint_other_recipe "checkpoint $ck was written by recipe \"cyclegan\", this run is \"regressor\"" \
     "$GANC" train "$att" --set data.root="$work/faces/trainA" --set data.labels="$work/faces/labels.csv" \
     --set data.load_size=16 --set data.crop_size=16 --set E.image_size=16 --set E.width=8 --set train.batch_size=2 \

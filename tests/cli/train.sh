@@ -80,7 +80,7 @@ expect_ok truncated_image_skipped train --set data.root="$work/broken" --set tra
 
 # A NaN loss stops the run by name and step; the last checkpoint stays.
 train --set train.out="$work/nan" --set train.steps=4 >/dev/null 2>&1
-expect_fail nan_loss_stops 'loss nan is nan at step 5' train --set train.out="$work/nan" --set train.steps=8 --resume \
+expect_fail nan_loss_stops 'loss nan is nan at step 5' train --set train.out="$work/nan" --set train.steps=8 --resume --allow-change loss.nan \
     --set loss.nan.plugin="$plugins/libplugin_nan.so"
 if "$GANC" info "$work/nan/checkpoints/latest.safetensors" | grep -q "step = 4$"; then
     echo "PASS nan_loss_keeps_last_checkpoint"

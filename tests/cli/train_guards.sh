@@ -57,3 +57,31 @@ else
 fi
 expect_ok resume_more_steps_needs_no_flag "$GANC" train "$cfg" "${tiny[@]}" --set train.steps=6 \
     --set optim.lr=0.0001 --set train.out="$work/run" --resume
+
+# metrics.csv after a resume equals an uninterrupted run's, with the
+# checkpoint and log intervals coprime (3 and 5) and a stop at step 7.
+coprime=(--set train.checkpoint_every=3 --set train.log_every=5)
+"$GANC" train "$cfg" "${tiny[@]}" "${coprime[@]}" --set train.steps=12 --set train.out="$work/straight" >/dev/null 2>&1
+"$GANC" train "$cfg" "${tiny[@]}" "${coprime[@]}" --set train.steps=7 --set train.out="$work/split" >/dev/null 2>&1
+"$GANC" train "$cfg" "${tiny[@]}" "${coprime[@]}" --set train.steps=12 --set train.out="$work/split" --resume \
+    >/dev/null 2>&1
+# Every column but wall_time (the second).
+if diff <(cut -d, -f1,3- "$work/straight/metrics.csv") <(cut -d, -f1,3- "$work/split/metrics.csv") >/dev/null &&
+    [ "$(wc -l <"$work/straight/metrics.csv")" -eq 4 ]; then
+    echo "PASS resumed_metrics_equal_straight"
+else
+    echo "FAIL resumed_metrics_equal_straight: $(diff <(cut -d, -f1,3- "$work/straight/metrics.csv") \
+        <(cut -d, -f1,3- "$work/split/metrics.csv") | head -c 300)"
+fi
+
+# The im2col + BLAS path sums in an order that depends on the thread count:
+# a resume on another count says that it is not bit for bit.
+GANC_CPU_CONV=blas OMP_NUM_THREADS=2 "$GANC" train "$cfg" "${tiny[@]}" --set train.steps=2 --set train.out="$work/threads" \
+    >/dev/null 2>&1
+out=$(GANC_CPU_CONV=blas OMP_NUM_THREADS=1 "$GANC" train "$cfg" "${tiny[@]}" --set train.steps=3 \
+    --set train.out="$work/threads" --resume 2>&1)
+if grep -q 'warning: .* "blas, 2 thread(s)", this run has "blas, 1 thread(s)": the continuation is not bit for bit' <<<"$out"; then
+    echo "PASS resume_other_thread_count_warns"
+else
+    echo "FAIL resume_other_thread_count_warns: ${out: -300}"
+fi
