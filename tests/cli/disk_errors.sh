@@ -57,7 +57,7 @@ if mount -t tmpfs -o size=4m tmpfs "$mnt" 2>/dev/null; then
     intact disk_full_tmpfs "$mnt/run"
     rm -f "$mnt/filler"
     if mount -o remount,ro "$mnt" 2>/dev/null; then
-        expect_fail read_only_mount "$mnt/run/metrics.csv: .*Read-only file system" \
+        expect_fail read_only_mount "cannot open the run lock $mnt/run/.ganc.lock: Read-only file system" \
             train --set train.steps=9 --set train.out="$mnt/run" --resume
         intact read_only_mount "$mnt/run"
     else
