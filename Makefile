@@ -14,7 +14,13 @@ ifeq ($(origin CUDA), undefined)
   CUDA := $(if $(wildcard $(NVCC)),1,0)
 endif
 
-VARIANT   := $(if $(filter 1,$(SAN)),san,release)$(if $(filter 1,$(CUDA)),-cuda)
+# CUDA_SIM=1 builds the CUDA backend with the host C++ compiler against the
+# simulator in core/cuda/sim (docs/cuda.md): kernels run on the CPU.
+CUDA_SIM  ?= 0
+ifeq ($(CUDA_SIM),1)
+  CUDA := 0
+endif
+VARIANT   := $(if $(filter 1,$(SAN)),san,release)$(if $(filter 1,$(CUDA)),-cuda)$(if $(filter 1,$(CUDA_SIM)),-sim)
 BUILD     := build/$(VARIANT)
 BUILD64   := build/$(if $(filter 1,$(SAN)),san,release)-f64
 
@@ -58,6 +64,12 @@ ifeq ($(CUDA),1)
               -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
               -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-missing-field-initializers \
               $(if $(filter 1,$(WERROR)),-Werror all-warnings -Xcompiler -Werror)
+else ifeq ($(CUDA_SIM),1)
+  SIM_SRC  := $(filter-out core/cuda/cuda_libs.cu,$(CU_SRC)) $(wildcard core/cuda/sim/*.cpp)
+  CUDA_OBJ := $(patsubst %.cpp,$(BUILD)/%.o,$(SIM_SRC:%.cu=$(BUILD)/%.o))
+  CUDA_LIBS := -lstdc++
+  SIMFLAGS := -std=c++17 -g $(OPT) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+              $(if $(filter 1,$(WERROR)),-Werror) -fopenmp -I. -Icore/cuda/sim -DGANC_CUDA_SIM -MMD -MP
 else
   CUDA_OBJ := $(BUILD)/core/cuda/cuda_stub.o
 endif
@@ -74,7 +86,7 @@ $(shell mkdir -p build; echo "$(VARIANT)" | cmp -s - $(STAMP) || echo "$(VARIANT
 # Every object depends on what the build detected and was told (compiler,
 # flags, BLAS header), so installing OpenBLAS or changing CFLAGS rebuilds
 # what was compiled without it instead of keeping stale objects.
-BUILD_CONFIG := $(CC) $(CFLAGS) | $(if $(filter 1,$(CUDA)),$(NVCC) $(NVFLAGS),no-cuda)
+BUILD_CONFIG := $(CC) $(CFLAGS) | $(if $(filter 1,$(CUDA)),$(NVCC) $(NVFLAGS),$(if $(filter 1,$(CUDA_SIM)),$(CXX) $(SIMFLAGS),no-cuda))
 CONFIG_STAMP := $(BUILD)/config.stamp
 $(shell mkdir -p $(BUILD); echo '$(subst ','\'',$(BUILD_CONFIG))' | cmp -s - $(CONFIG_STAMP) || \
         echo '$(subst ','\'',$(BUILD_CONFIG))' > $(CONFIG_STAMP))
@@ -85,7 +97,7 @@ LIB64     := $(BUILD64)/libganc.a
 PLUGINS64 := $(PLUGINS:$(BUILD)/%=$(BUILD64)/%)
 TEST_PLUGINS64 := $(TEST_PLUGINS:$(BUILD)/%=$(BUILD64)/%)
 
-.PHONY: all deps test demo bench clean check-blas
+.PHONY: all deps test sim-test demo bench clean check-blas
 all: lib/libganc.a bin/ganc bin/ganc-f64 $(PLUGINS) $(PLUGINS64)
 
 lib/libganc.a: $(LIB) $(STAMP)
@@ -100,9 +112,19 @@ $(BUILD64)/%.o: %.c $(CONFIG64_STAMP) | check-blas
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DGANC_REAL_DOUBLE -c $< -o $@
 
+ifeq ($(CUDA_SIM),1)
+$(BUILD)/%.o: %.cu $(CONFIG_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(SIMFLAGS) -x c++ -c $< -o $@
+
+$(BUILD)/%.o: %.cpp $(CONFIG_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(SIMFLAGS) -c $< -o $@
+else
 $(BUILD)/%.o: %.cu $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
+endif
 
 # A plugin is built per variant: its `real` must match the binary that loads it.
 $(BUILD)/plugins/lib%.so: losses/plugins/%.c $(CONFIG_STAMP)
@@ -131,6 +153,10 @@ bin/ganc: $(TOOL_SRC:%.c=$(BUILD)/%.o) $(LIB) $(STAMP)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(LDLIBS) $(CUDA_LIBS) -o $@
 
+# Each variant's own binary, for tests that need a given one (the simulator's).
+$(BUILD)/ganc: $(TOOL_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(LDLIBS) $(CUDA_LIBS) -o $@
+
 bin/ganc-f64: $(TOOL_SRC:%.c=$(BUILD64)/%.o) $(LIB64) $(STAMP)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $(filter %.o %.a,$^) $(LDLIBS) -o $@
@@ -151,9 +177,18 @@ check-blas:
 	@[ -n "$(BLAS_INC)" ] || { echo "make: OpenBLAS's cblas.h not found (/usr/include/*/openblas-*/):" \
 	    "run scripts/deps.sh, or apt-get install libopenblas-dev" >&2; exit 1; }
 
+# The CUDA backend's tests also run in the simulator (core/cuda/sim, docs/cuda.md).
+SIM_BUILD := build/$(if $(filter 1,$(SAN)),san,release)-sim
+
 test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/run_tests $(BUILD64)/run_tests
-	@tests/run_all.sh $(BUILD) $(BUILD64)
+	@$(MAKE) --no-print-directory CUDA_SIM=1 $(SIM_BUILD)/run_tests $(SIM_BUILD)/ganc
+	@tests/run_all.sh $(BUILD) $(BUILD64) $(SIM_BUILD)
+
+# Only the simulator's part of `make test`.
+sim-test: deps
+	@$(MAKE) --no-print-directory CUDA_SIM=1 $(SIM_BUILD)/run_tests $(SIM_BUILD)/ganc
+	@tests/run_all.sh "" "" $(SIM_BUILD)
 
 # The small CycleGAN on built-in data: synthetic face photos -> cartoons.
 DEMO_DATA := build/faces

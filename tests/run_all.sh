@@ -3,7 +3,11 @@
 # packed and im2col + BLAS) and the command-line tests, then
 # prints one closing line: "total: N passed, N failed, N skipped".
 set -u
-build=$1 build64=$2
+# A third argument, the CUDA simulator's build folder, adds the CUDA tests
+# run there: in launch order and in a seeded random schedule, and the CLI's
+# --device cuda tests with the simulator's binary. An empty first argument
+# runs only those.
+build=$1 build64=$2 sim=${3:-}
 passed=0 failed=0 skipped=0
 
 tally() { # reads a runner's "[...] P pass / F fail / S skip" line from $1
@@ -19,6 +23,23 @@ tally() { # reads a runner's "[...] P pass / F fail / S skip" line from $1
 }
 
 log=$(mktemp)
+if [ -n "$sim" ]; then
+    for seed in 0 1; do
+        echo "== $sim/run_tests cuda, GANC_SIM_SCHEDULE_SEED=$seed"
+        GANC_SIM_SCHEDULE_SEED=$seed "$sim/run_tests" cuda 2>&1 | tee "$log"
+        tally "$log" "simulator run_tests cuda (schedule seed $seed)"
+    done
+    echo "== tests/cli/cuda.sh with $sim/ganc"
+    GANC="$sim/ganc" bash tests/cli/cuda.sh 2>&1 | tee "$log"
+    echo "[sim cli runner] $(grep -c '^PASS ' "$log") pass / $(grep -c '^FAIL ' "$log") fail / $(grep -c '^SKIP ' "$log") skip" >>"$log"
+    tally "$log" "simulator tests/cli/cuda.sh"
+fi
+if [ -z "$build" ]; then
+    rm -f "$log"
+    echo "total: $passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
+    exit
+fi
 for runner in "$build/run_tests" "$build64/run_tests"; do
     echo "== $runner"
     "$runner" 2>&1 | tee "$log"

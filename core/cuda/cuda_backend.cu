@@ -342,3 +342,11 @@ extern "C" ganc_status cuda_device_describe(int index, char *buf, size_t size, d
                  (double)p.totalGlobalMem / (1u << 30), p.major, p.minor);
     return GANC_OK;
 }
+
+extern "C" bool cuda_is_simulator(void) {
+#ifdef GANC_CUDA_SIM
+    return true;
+#else
+    return false;
+#endif
+}

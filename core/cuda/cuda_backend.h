@@ -41,6 +41,10 @@ bool cuda_tf32(void);
  * into buf: "libcublas.so.13, libcudnn.so.9 (cuDNN 91900)". */
 ganc_status cuda_libraries_describe(char *buf, size_t size);
 
+/* True in the CUDA simulator build (make CUDA_SIM=1, core/cuda/sim), where
+ * the kernels, cuBLAS and cuDNN run on the CPU. */
+bool cuda_is_simulator(void);
+
 /* "NVIDIA H200, 132 SMs, 139.8 GiB, sm_90" into buf; an error when the GPU
  * cannot be queried. Peak rates from the device's clocks and widths:
  * float32 FMA GFLOP/s and memory GB/s (0 when unknown). */

@@ -100,11 +100,20 @@ ganc_status cuda_note_error(ganc_status status);
 
 /* Launches on the context's stream and records a launch failure. `kernel`
  * may not contain a comma: give template kernels one type parameter. */
+#ifdef GANC_CUDA_SIM
+/* The CUDA simulator (core/cuda/sim) runs the kernel's threads as fibers. */
+#define CUDA_LAUNCH(kernel, grid, block, ...)                                                   \
+    do {                                                                                        \
+        ganc_sim_launch(#kernel, kernel, dim3(grid), dim3(block), __VA_ARGS__);                 \
+        (void)cuda_check_runtime(cudaGetLastError(), "launch " #kernel, __FILE__, __LINE__);    \
+    } while (0)
+#else
 #define CUDA_LAUNCH(kernel, grid, block, ...)                                                   \
     do {                                                                                        \
         kernel<<<(grid), (block), 0, cuda_ctx.stream>>>(__VA_ARGS__);                           \
         (void)cuda_check_runtime(cudaGetLastError(), "launch " #kernel, __FILE__, __LINE__);    \
     } while (0)
+#endif
 
 /* Blocks of CUDA_THREADS for n items, capped so grid-stride loops keep
  * every SM busy without a huge grid. */

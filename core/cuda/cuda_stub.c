@@ -37,3 +37,5 @@ ganc_status cuda_libraries_describe(char *buf, size_t size) {
     if (buf && size) buf[0] = '\0';
     return GANC_ERR(GANC_ERR_DEVICE, "cuBLAS and cuDNN: " NOT_BUILT);
 }
+
+bool cuda_is_simulator(void) { return false; }
