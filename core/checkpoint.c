@@ -202,12 +202,15 @@ static ganc_status set_meta(checkpoint *ck, const char *key, const char *value) 
         free(v);
         return GANC_ERR(GANC_ERR_MEMORY, "checkpoint %s: out of memory for metadata \"%s\"", origin_of(ck), key);
     }
-    ck->meta[ck->n_meta++] = (safetensors_meta){k, v};
+    ck->meta[ck->n_meta++] = (safetensors_meta){.key = k, .value = v};
     return GANC_OK;
 }
 
+/* Keys that checkpoint_write computes: they describe the file's bytes. */
+static bool is_checksum_key(const char *key) { return strcmp(key, "crc32") == 0 || strcmp(key, "header_crc32") == 0; }
+
 ganc_status checkpoint_set_meta(checkpoint *ck, const char *key, const char *value) {
-    if (!key[0] || strcmp(key, "crc32") == 0)
+    if (!key[0] || is_checksum_key(key))
         return GANC_ERR(GANC_ERR_ARG, "checkpoint %s: metadata key \"%s\" is reserved for the writer", origin_of(ck),
                         key);
     return set_meta(ck, key, value);
@@ -247,15 +250,29 @@ const char *checkpoint_meta_at(const checkpoint *ck, size_t i, const char **valu
 
 /* ---- writing ---- */
 
-static uint32_t payload_crc32(const unsigned char *p, size_t n) {
-    uLong crc = crc32(0L, Z_NULL, 0);
+static uint32_t crc32_more(uint32_t crc, const unsigned char *p, size_t n) {
     while (n) { /* zlib takes uInt lengths */
         uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
         crc = crc32(crc, p, chunk);
         p += chunk;
         n -= chunk;
     }
-    return (uint32_t)crc;
+    return crc;
+}
+
+static uint32_t payload_crc32(const unsigned char *p, size_t n) { return crc32_more(0, p, n); }
+
+/* The header's checksum covers the 8 length bytes and the whole header
+ * text, padding included, with its own 8 digits read as "00000000": `at`
+ * is where those digits lie in the header text. */
+static const char masked_digits[] = "00000000";
+
+static uint32_t header_crc32(const unsigned char *len_bytes, const char *header, size_t header_len, size_t at) {
+    const unsigned char *h = (const unsigned char *)header;
+    uint32_t crc = crc32_more(0, len_bytes, 8);
+    crc = crc32_more(crc, h, at);
+    crc = crc32_more(crc, (const unsigned char *)masked_digits, 8);
+    return crc32_more(crc, h + at + 8, header_len - at - 8);
 }
 
 static long crash_after = -1;
@@ -390,7 +407,7 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
         payload_bytes += (ck->tensors[i].dtype == SAFETENSORS_I64 ? 8 : 4) * ck->tensors[i].numel;
     safetensors_header h = {0};
     h.tensors = calloc(ck->n ? ck->n : 1, sizeof *h.tensors);
-    h.meta = calloc(ck->n_meta + 2, sizeof *h.meta);
+    h.meta = calloc(ck->n_meta + 3, sizeof *h.meta); /* + header_crc32, crc32, format */
     unsigned char *payload = malloc(payload_bytes ? payload_bytes : 1);
     if (!h.tensors || !h.meta || !payload) {
         free(h.tensors);
@@ -413,11 +430,15 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
         at = st->end;
     }
     h.n_tensors = ck->n;
-    char crc_text[9], format_key[] = "format", format_value[] = "pt", crc_key[] = "crc32";
+    char crc_text[9], header_crc_text[9], format_key[] = "format", format_value[] = "pt", crc_key[] = "crc32",
+                                          header_crc_key[] = "header_crc32";
     snprintf(crc_text, sizeof crc_text, "%08" PRIx32, payload_crc32(payload, payload_bytes));
-    /* The header borrows every string: nothing here is freed with safetensors_header_free. */
-    h.meta[h.n_meta++] = (safetensors_meta){crc_key, crc_text};
-    if (!find_meta(ck, "format")) h.meta[h.n_meta++] = (safetensors_meta){format_key, format_value};
+    memcpy(header_crc_text, masked_digits, sizeof header_crc_text);
+    /* The header borrows every string: nothing here is freed with safetensors_header_free.
+     * header_crc32 goes first, so that the first occurrence of its key in the text is its own. */
+    h.meta[h.n_meta++] = (safetensors_meta){.key = header_crc_key, .value = header_crc_text};
+    h.meta[h.n_meta++] = (safetensors_meta){.key = crc_key, .value = crc_text};
+    if (!find_meta(ck, "format")) h.meta[h.n_meta++] = (safetensors_meta){.key = format_key, .value = format_value};
     for (size_t i = 0; i < ck->n_meta; i++) h.meta[h.n_meta++] = ck->meta[i];
     size_t header_len;
     char *header = safetensors_format_header(&h, &header_len);
@@ -425,6 +446,11 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
     if (header) {
         unsigned char len_bytes[8];
         for (int k = 0; k < 8; k++) len_bytes[k] = (unsigned char)((uint64_t)header_len >> 8 * k);
+        static const char placeholder[] = "\"header_crc32\":\"00000000\"";
+        size_t digits_at = (size_t)(strstr(header, placeholder) - header) + sizeof placeholder - 1 - 9;
+        char digits[9];
+        snprintf(digits, sizeof digits, "%08" PRIx32, header_crc32(len_bytes, header, header_len, digits_at));
+        memcpy(header + digits_at, digits, 8);
         span parts[3] = {{len_bytes, 8}, {header, header_len}, {payload, payload_bytes}};
         st = write_atomically(path, parts, 3);
     }
@@ -437,25 +463,69 @@ ganc_status checkpoint_write(const checkpoint *ck, const char *path) {
 
 /* ---- reading ---- */
 
+static const safetensors_meta *header_meta(const safetensors_header *h, const char *key) {
+    for (size_t i = 0; i < h->n_meta; i++)
+        if (strcmp(h->meta[i].key, key) == 0) return &h->meta[i];
+    return NULL;
+}
+
+/* Exactly 8 lowercase hex digits, as the writer puts them (strtoul would
+ * also take "1A2B3C4D" or " 1a2b3c", so that an edit of a digit's case
+ * would pass). */
+static ganc_status stored_crc(const safetensors_meta *m, const char *path, uint32_t *out) {
+    bool ok = strlen(m->value) == 8 && m->raw_len == 8;
+    for (int i = 0; ok && i < 8; i++) ok = strchr("0123456789abcdef", m->value[i]) && m->value[i];
+    if (!ok)
+        return GANC_ERR(GANC_ERR_FORMAT, "file %s: metadata %s is \"%s\", expected 8 lowercase hex digits", path,
+                        m->key, m->value);
+    *out = (uint32_t)strtoul(m->value, NULL, 16);
+    return GANC_OK;
+}
+
+static ganc_status check_header_crc(const safetensors_header *h, const unsigned char *data, size_t header_len,
+                                    const char *path, unsigned flags) {
+    const safetensors_meta *m = header_meta(h, "header_crc32");
+    if (!m) {
+        if (flags & CHECKPOINT_ALLOW_NO_CRC) return GANC_OK;
+        if (header_meta(h, "crc32"))
+            return GANC_ERR(GANC_ERR_FORMAT,
+                            "file %s has no \"header_crc32\" in its __metadata__: it was written by a ganc older than "
+                            "the header checksum (its crc32 covers the tensors only), or its header was edited. Check "
+                            "its metadata with `ganc info %s`, then add the checksum with `python3 "
+                            "scripts/checkpoint_add_header_crc.py %s NEW_FILE` and use NEW_FILE",
+                            path, path, path);
+        return GANC_ERR(GANC_ERR_FORMAT,
+                        "file %s has no \"crc32\" in its __metadata__: not a ganc checkpoint, or its header was edited",
+                        path);
+    }
+    uint32_t expected;
+    ganc_status st = stored_crc(m, path, &expected);
+    if (st) return st;
+    uint32_t actual = header_crc32(data, (const char *)data + 8, header_len, m->raw_at);
+    if (actual != expected)
+        return GANC_ERR(GANC_ERR_FORMAT,
+                        "file %s is corrupt: its header (length, tensor list or metadata) changed after it was written "
+                        "(header_crc32 %08" PRIx32 ", expected %08" PRIx32 ")",
+                        path, actual, expected);
+    return GANC_OK;
+}
+
 static ganc_status check_crc(const safetensors_header *h, const unsigned char *payload, size_t n, const char *path,
                              unsigned flags) {
-    const char *stored = NULL;
-    for (size_t i = 0; i < h->n_meta; i++)
-        if (strcmp(h->meta[i].key, "crc32") == 0) stored = h->meta[i].value;
-    if (!stored) {
+    const safetensors_meta *m = header_meta(h, "crc32");
+    if (!m) {
         if (flags & CHECKPOINT_ALLOW_NO_CRC) return GANC_OK;
         return GANC_ERR(GANC_ERR_FORMAT,
                         "file %s has no \"crc32\" in its __metadata__: not a ganc checkpoint, or its header was edited",
                         path);
     }
-    char *end;
-    unsigned long expected = strtoul(stored, &end, 16);
-    if (strlen(stored) != 8 || *end)
-        return GANC_ERR(GANC_ERR_FORMAT, "file %s: metadata crc32 is \"%s\", expected 8 hex digits", path, stored);
+    uint32_t expected;
+    ganc_status st = stored_crc(m, path, &expected);
+    if (st) return st;
     uint32_t actual = payload_crc32(payload, n);
-    if (actual != (uint32_t)expected)
-        return GANC_ERR(GANC_ERR_FORMAT, "file %s is corrupt (crc32 %08" PRIx32 ", expected %08lx)", path, actual,
-                        expected);
+    if (actual != expected)
+        return GANC_ERR(GANC_ERR_FORMAT, "file %s is corrupt (crc32 %08" PRIx32 ", expected %08" PRIx32 ")", path,
+                        actual, expected);
     return GANC_OK;
 }
 
@@ -468,7 +538,7 @@ static ganc_status fill_checkpoint(checkpoint *ck, const safetensors_header *h, 
         safetensors_decode(t->dtype, payload + t->begin, e->numel, e->data);
     }
     for (size_t i = 0; i < h->n_meta; i++) {
-        if (strcmp(h->meta[i].key, "crc32") == 0) continue; /* a property of the file, rewritten on write */
+        if (is_checksum_key(h->meta[i].key)) continue; /* properties of the file, rewritten on write */
         ganc_status st = set_meta(ck, h->meta[i].key, h->meta[i].value);
         if (st) return st;
     }
@@ -494,6 +564,7 @@ static ganc_status parse_file(const char *path, const unsigned char *data, size_
     size_t payload_bytes = (size_t)(rest - header_len);
     safetensors_header h = {0};
     ganc_status st = safetensors_parse_header(path, header, (size_t)header_len, payload_bytes, &h);
+    if (!st) st = check_header_crc(&h, data, (size_t)header_len, path, flags);
     if (!st) st = check_crc(&h, payload, payload_bytes, path, flags);
     if (!st) st = fill_checkpoint(ck, &h, payload);
     safetensors_header_free(&h);

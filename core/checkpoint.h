@@ -57,7 +57,7 @@ const checkpoint_tensor *checkpoint_at(const checkpoint *ck, size_t i);
 const char *checkpoint_origin(const checkpoint *ck);
 
 /* Metadata: string key -> string value; setting a key again replaces it.
- * "crc32" is reserved for the writer. */
+ * "crc32" and "header_crc32" are reserved for the writer. */
 ganc_status checkpoint_set_meta(checkpoint *ck, const char *key, const char *value);
 ganc_status checkpoint_set_meta_u64(checkpoint *ck, const char *key, uint64_t value);
 /* NULL when absent. */
@@ -69,12 +69,12 @@ size_t checkpoint_meta_count(const checkpoint *ck);
 const char *checkpoint_meta_at(const checkpoint *ck, size_t i, const char **value);
 
 /* Writes atomically (see the top of this file). Metadata written: the
- * caller's, plus "crc32" and "format" = "pt". */
+ * caller's, plus "header_crc32", "crc32" and "format" = "pt" (docs/checkpoints.md). */
 ganc_status checkpoint_write(const checkpoint *ck, const char *path);
 
 #define CHECKPOINT_ALLOW_NO_CRC 1u /* read safetensors files from elsewhere, which carry no crc32 */
 /* Reads and validates a whole file: header length, header JSON, dtypes,
- * offsets, and the crc32 (required unless CHECKPOINT_ALLOW_NO_CRC). */
+ * offsets, header_crc32 and crc32 (both required unless CHECKPOINT_ALLOW_NO_CRC). */
 ganc_status checkpoint_read(const char *path, unsigned flags, checkpoint **out);
 /* The same from the `size` bytes of a file already in memory; `origin`
  * names it in errors. checkpoint_read reads the file and calls this. */

@@ -348,6 +348,7 @@ static ganc_status read_metadata(json *j, safetensors_header *h) {
             free(key);
             return json_bad(j, "metadata values must be strings");
         }
+        size_t raw_at = j->pos + 1;
         if ((st = read_string(j, &value))) {
             free(key);
             return st;
@@ -362,7 +363,7 @@ static ganc_status read_metadata(json *j, safetensors_header *h) {
             }
             h->meta = grown;
         }
-        h->meta[h->n_meta++] = (safetensors_meta){key, value};
+        h->meta[h->n_meta++] = (safetensors_meta){key, value, raw_at, j->pos - 1 - raw_at};
     } while (eat(j, ','));
     return expect(j, '}');
 }

@@ -39,6 +39,10 @@ typedef struct safetensors_tensor {
 
 typedef struct safetensors_meta {
     char *key, *value;
+    /* Set by the parser: where the value's characters (between its quotes,
+     * as written, escapes not decoded) lie in the header text, so that a
+     * checksum stored in the header can be masked out of its own input. */
+    size_t raw_at, raw_len;
 } safetensors_meta;
 
 typedef struct safetensors_header {

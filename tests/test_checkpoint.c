@@ -254,6 +254,10 @@ TEST(checkpoint_read_by_python_safetensors) {
     uint64_t n = 0;
     for (int k = 0; k < 8; k++) n |= (uint64_t)raw[k] << 8 * k;
     uLong crc = crc32(0L, raw + 8 + n, (uInt)((uint64_t)size - 8 - n));
+    char header_crc_text[9] = ""; /* checked by the C reader; here only passed through */
+    const char *hk = strstr((const char *)raw + 8, "\"header_crc32\":\"");
+    REQUIRE(hk);
+    memcpy(header_crc_text, hk + 16, 8);
     free(raw);
     snprintf(line, sizeof line, "payload_crc32 %08lx %08lx", crc, crc);
     append_expected(expected, sizeof expected, line);
@@ -276,10 +280,10 @@ TEST(checkpoint_read_by_python_safetensors) {
     }
     char crc_text[9]; /* the crc32 metadata value: 8 hex digits of the payload crc */
     snprintf(crc_text, sizeof crc_text, "%08lx", crc);
-    const char *written[][2] = {{"format", "pt"}, {"crc32", crc_text}};
-    for (size_t i = 0; i < 2 + checkpoint_meta_count(ck); i++) {
-        const char *value, *key = i < 2 ? written[i][0] : checkpoint_meta_at(ck, i - 2, &value);
-        if (i < 2) value = written[i][1];
+    const char *written[][2] = {{"format", "pt"}, {"crc32", crc_text}, {"header_crc32", header_crc_text}};
+    for (size_t i = 0; i < 3 + checkpoint_meta_count(ck); i++) {
+        const char *value, *key = i < 3 ? written[i][0] : checkpoint_meta_at(ck, i - 3, &value);
+        if (i < 3) value = written[i][1];
         meta[n_meta] = malloc(256);
         snprintf(meta[n_meta++], 256, "meta %s %08lx", key, crc32(0L, (const Bytef *)value, (uInt)strlen(value)));
     }
@@ -426,10 +430,14 @@ TEST(checkpoint_read_catches_corruption) {
     const char *no_crc = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     REQUIRE(write_raw(bad, strlen(no_crc), no_crc, "1234", 4));
     expect_read_error(tc, bad, GANC_ERR_FORMAT, "no \"crc32\"");
-    const char *odd_crc = "{\"__metadata__\":{\"crc32\":\"xyz\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+    const char *odd_crc = "{\"__metadata__\":{\"header_crc32\":\"xyz\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
                           "\"data_offsets\":[0,4]}}";
     REQUIRE(write_raw(bad, strlen(odd_crc), odd_crc, "1234", 4));
-    expect_read_error(tc, bad, GANC_ERR_FORMAT, "expected 8 hex digits");
+    expect_read_error(tc, bad, GANC_ERR_FORMAT, "metadata header_crc32 is \"xyz\", expected 8 lowercase hex digits");
+    const char *upper_crc = "{\"__metadata__\":{\"header_crc32\":\"1A2B3C4D\"},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+                            "\"data_offsets\":[0,4]}}";
+    REQUIRE(write_raw(bad, strlen(upper_crc), upper_crc, "1234", 4));
+    expect_read_error(tc, bad, GANC_ERR_FORMAT, "expected 8 lowercase hex digits");
     /* A header length pointing past the header's end leaves no JSON end. */
     REQUIRE(write_raw(bad, strlen(no_crc) + 4, no_crc, "1234", 4));
     expect_read_error(tc, bad, GANC_ERR_FORMAT, "bad header JSON");

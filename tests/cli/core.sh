@@ -19,4 +19,14 @@ if "$GANC" device --device cuda >/dev/null 2>&1; then
 else
     expect_fail device_cuda_without_gpu 'no GPU|CUDA not built|not built' "$GANC" device --device cuda
 fi
-expect_ok device_auto_falls_back "$GANC" device --device auto
+# auto must fall back to the CPU, say so and why, where no GPU is usable.
+out=$("$GANC" device --device auto 2>&1)
+status=$?
+if "$GANC" device --device cuda >/dev/null 2>&1; then
+    if [ $status -eq 0 ] && ! grep -q "running on the CPU" <<<"$out"; then echo "PASS device_auto_uses_the_gpu"
+    else echo "FAIL device_auto_uses_the_gpu: exit $status: ${out: -300}"; fi
+elif [ $status -eq 0 ] && grep -qx "cpu" <<<"$out" && grep -q "device auto: no usable GPU (.*), running on the CPU" <<<"$out"; then
+    echo "PASS device_auto_falls_back"
+else
+    echo "FAIL device_auto_falls_back: exit $status, expected \"cpu\" and the reason: ${out: -300}"
+fi

@@ -75,8 +75,15 @@ img=$(ls "$work/broken/trainA" | head -n 3 | tail -n 1)
 head -c 300 "$work/faces/trainA/$img" > "$work/broken/trainA/$img"
 expect_fail truncated_image_is_named "$img" train --set data.root="$work/broken" --set train.out="$work/b1" \
     --set train.steps=60
-expect_ok truncated_image_skipped train --set data.root="$work/broken" --set train.out="$work/b2" --set train.steps=60 \
-    --skip-bad-images
+# Skipped: the run completes, and the image is reported by name, once (it is marked bad, not retried).
+out=$(train --set data.root="$work/broken" --set train.out="$work/b2" --set train.steps=60 --skip-bad-images 2>&1)
+status=$?
+skips=$(grep -c "skipping a bad image (skip_bad_images = true): image $work/broken/trainA/$img: cannot decode" <<<"$out")
+if [ $status -eq 0 ] && [ "$skips" -eq 1 ] && grep -q "^done: 60 steps" <<<"$out"; then
+    echo "PASS truncated_image_skipped"
+else
+    echo "FAIL truncated_image_skipped: exit $status, $skips skip lines for $img (expected 1): ${out: -300}"
+fi
 
 # A NaN loss stops the run by name and step; the last checkpoint stays.
 train --set train.out="$work/nan" --set train.steps=4 >/dev/null 2>&1
@@ -117,10 +124,12 @@ expect_ok train_small_pix2pix "$GANC" train experiments/pix2pix/pix2pix_small.in
     --set train.log_every=10 --set train.sample_every=40
 l1_first=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) if ($i == "l1") c = i} NR==2 {print $c}' "$work/p2p/metrics.csv")
 l1_last=$(awk -F, 'NR==1 {for (i = 1; i <= NF; i++) if ($i == "l1") c = i} {v = $c} END {print v}' "$work/p2p/metrics.csv")
-if awk -v f="$l1_first" -v l="$l1_last" 'BEGIN { exit !(f > 0 && l < f) }'; then
+# The L1 term (interval means) must fall by 15% or more in 40 steps:
+# measured 0.470 -> 0.358 (76%), and 76%, 73% with train.seed 2 and 3.
+if awk -v f="$l1_first" -v l="$l1_last" 'BEGIN { exit !(f > 0 && l <= 0.85 * f) }'; then
     echo "PASS pix2pix_l1_falls ($l1_first -> $l1_last)"
 else
-    echo "FAIL pix2pix_l1_falls: l1 $l1_first -> $l1_last"
+    echo "FAIL pix2pix_l1_falls: l1 $l1_first -> $l1_last (needs <= 85%)"
 fi
 expect_fail pix2pix_has_no_BtoA 'direction BtoA is not available for recipe pix2pix' "$GANC" translate \
     --checkpoint "$work/p2p/checkpoints/latest.safetensors" --input "$work/faces/testA" --output "$work/p2p_out" \
