@@ -175,10 +175,9 @@ static void check_steps(test_ctx *tc, const char *dir) {
     pinch_data d = {0};
     REQUIRE(write_config(dir, config_path, sizeof config_path));
     REQUIRE(read_data(dir, &d));
-    trainer_options o = {.config_path = config_path};
     volatile sig_atomic_t stop = 0;
     trainer tr;
-    ganc_status st = trainer_open(&tr, &o, &stop);
+    ganc_status st = step_ref_open(&tr, config_path, &stop);
     CHECK_MSG(st == GANC_OK, "trainer_open: %s", ganc_error_message());
     ref_net f = {0}, r = {0}, dom = {0};
     tape *rt = tape_new(device_cpu());

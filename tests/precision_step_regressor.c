@@ -71,10 +71,9 @@ static void check_distance(test_ctx *tc, const char *dir, const char *distance) 
     int n, side, k;
     REQUIRE(step_ref_read_all(ref_ini, &images, &labels, &n, &side, &k));
     CHECK(n == N_IMAGES && side == 8 && k == 3);
-    trainer_options o = {.config_path = config_path};
     volatile sig_atomic_t stop = 0;
     trainer tr;
-    ganc_status st = trainer_open(&tr, &o, &stop);
+    ganc_status st = step_ref_open(&tr, config_path, &stop);
     CHECK_MSG(st == GANC_OK, "distance %s: trainer_open: %s", distance, ganc_error_message());
     ref_net e = {0};
     tape *rt = tape_new(device_cpu());

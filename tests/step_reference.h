@@ -8,6 +8,7 @@
  * comparison of every parameter, buffer and Adam moment. Header-only: the
  * float64 runner links the precision_*.c files alone. */
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,24 @@ static inline void step_ref_remove(const char *dir) {
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* trainer_open and `ganc synth` report on stdout (the resolved config, the
+ * layer tables): muted, so that the runner's output stays one line a test;
+ * their errors come back through ganc_error_message. */
+static inline int step_ref_mute_stdout(void) {
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null >= 0) dup2(null, STDOUT_FILENO);
+    if (null >= 0) close(null);
+    return saved;
+}
+
+static inline void step_ref_restore_stdout(int saved) {
+    fflush(stdout);
+    if (saved < 0) return;
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+}
+
 /* `ganc synth --style STYLE --n N --size 16 --seed SEED --out DIR/NAME`. */
 static inline bool step_ref_synth(const char *dir, const char *name, const char *style, int n, int seed) {
     char out[1100], n_text[16], seed_text[16];
@@ -46,7 +65,19 @@ static inline bool step_ref_synth(const char *dir, const char *name, const char 
     snprintf(seed_text, sizeof seed_text, "%d", seed);
     char *argv[] = {"synth", "--style", (char *)style, "--n", n_text, "--size", "16", "--seed", seed_text,
                     "--out", out};
-    return cmd_synth((int)(sizeof argv / sizeof argv[0]), argv) == 0;
+    int saved = step_ref_mute_stdout();
+    bool ok = cmd_synth((int)(sizeof argv / sizeof argv[0]), argv) == 0;
+    step_ref_restore_stdout(saved);
+    return ok;
+}
+
+/* trainer_open with stdout muted. */
+static inline ganc_status step_ref_open(trainer *tr, const char *config_path, volatile sig_atomic_t *stop) {
+    trainer_options o = {.config_path = config_path};
+    int saved = step_ref_mute_stdout();
+    ganc_status st = trainer_open(tr, &o, stop);
+    step_ref_restore_stdout(saved);
+    return st;
 }
 
 /* One step as trainer_run takes it (ganc train's loop, less the logs). */
