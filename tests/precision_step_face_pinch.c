@@ -6,6 +6,7 @@
  *   pred = R(feat)                           15 bones per image
  *   L_reg = mean (pred_source - bones_source)^2      source images only
  *   lambda_k = lambda (2 / (1 + exp(-gamma p_k)) - 1),  p_k = k / (steps - 1)
+ *                                           (schedule = ganin; fixed: lambda)
  *   logits = D(GRL_lambda(feat))             identity forward, -lambda times the gradient backward
  *   L_dom = (BCE(logits_source, 1) + BCE(logits_target, 0)) / 2
  *   loss = w_reg L_reg + w_dom L_dom; one backward; Adam on F, R (lr of
@@ -45,10 +46,13 @@ static const char BONES[] =
 
 static double lr_at(int k) { return BASE_LR * (1 - fmax(0, k) / 3.0); } /* n_constant 1, n_decay 2 */
 
-static double lambda_at(int k) { return LAMBDA * (2 / (1 + exp(-GAMMA * k / (double)(STEPS - 1))) - 1); }
+/* schedule = ganin: Ganin's ramp over the run's progress; fixed: LAMBDA throughout. */
+static double lambda_at(bool ganin, int k) {
+    return ganin ? LAMBDA * (2 / (1 + exp(-GAMMA * k / (double)(STEPS - 1))) - 1) : LAMBDA;
+}
 
-static bool write_config(const char *dir, char *path, size_t size) {
-    snprintf(path, size, "%s/face_pinch.ini", dir);
+static bool write_config(const char *dir, bool ganin, char *path, size_t size) {
+    snprintf(path, size, "%s/face_pinch_%s.ini", dir, ganin ? "ganin" : "fixed");
     FILE *f = fopen(path, "w");
     if (!f) return false;
     static const char *const sections[] = {"data", "virtual", "target", "photo"};
@@ -58,7 +62,7 @@ static bool write_config(const char *dir, char *path, size_t size) {
                 "load_size = 16\ncrop_size = 16\ncrop = center\nflip = false\n",
                 sections[i], dir, sections[i + 1], dir, sections[i + 1]);
     fprintf(f,
-            "[train]\nout = %s/run\nbatch_size = %d\nsteps = %d\nseed = 7\nlog_every = 1\nsample_every = 0\n"
+            "[train]\nout = %s/run_%s\nbatch_size = %d\nsteps = %d\nseed = 7\nlog_every = 1\nsample_every = 0\n"
             "checkpoint_every = 0\n"
             "[face_pinch]\nstop_loss = 1e9\nstop_patience = %d\n"
             "[F]\narch = residual_encoder\nwidth = 2\nn_blocks = 2\nimage_size = 16\nnorm = batch\n"
@@ -68,9 +72,10 @@ static bool write_config(const char *dir, char *path, size_t size) {
             "schedule_unit = step\nn_constant = 1\nn_decay = 2\n"
             "[optim.domain]\nkind = adam\nlr = %g\nbeta1 = 0.5\nbeta2 = 0.99\n"
             "[loss.regression]\nkind = paired\na = pred_source\nb = params_source\ndistance = mse\nweight = %g\n"
-            "[loss.domain]\nkind = domain\na = feat_target\nb = feat_source\nlambda = %g\nschedule = ganin\n"
+            "[loss.domain]\nkind = domain\na = feat_target\nb = feat_source\nlambda = %g\nschedule = %s\n"
             "gamma = %g\nweight = %g\n",
-            dir, N_IMAGES, STEPS, STOP_PATIENCE, BASE_LR, DOMAIN_LR, W_REG, LAMBDA, GAMMA, W_DOM);
+            dir, ganin ? "ganin" : "fixed", N_IMAGES, STEPS, STOP_PATIENCE, BASE_LR, DOMAIN_LR, W_REG, LAMBDA,
+            ganin ? "ganin" : "fixed", GAMMA, W_DOM);
     return fclose(f) == 0;
 }
 
@@ -122,7 +127,7 @@ static double mean_abs_diff(const tensor *pred, const real *truth, int row0) {
     return s / (N_IMAGES * N_BONES);
 }
 
-static bool reference_step(tape *t, ref_net *f, ref_net *r, ref_net *dom, const pinch_data *d, int k,
+static bool reference_step(tape *t, ref_net *f, ref_net *r, ref_net *dom, const pinch_data *d, bool ganin, int k,
                            pinch_values *out) {
     const int n = N_IMAGES, both = 2 * N_IMAGES;
     tape_reset(t);
@@ -132,7 +137,7 @@ static bool reference_step(tape *t, ref_net *f, ref_net *r, ref_net *dom, const 
     tensor *pred = network_forward(r->net, t, feat);
     tensor *diff = op_sub(t, op_slice(t, pred, 0, 0, n), truth);
     tensor *l_reg = op_mean(t, op_mul(t, diff, diff), 0, false);
-    double lambda = lambda_at(k);
+    double lambda = lambda_at(ganin, k);
     tensor *reversed = op_add(t, op_mul_scalar(t, feat, (real)-lambda),
                               op_mul_scalar(t, op_detach(t, feat), (real)(1 + lambda)));
     tensor *logits = network_forward(dom->net, t, reversed); /* (2N,1) */
@@ -161,43 +166,44 @@ static bool reference_step(tape *t, ref_net *f, ref_net *r, ref_net *dom, const 
     return true;
 }
 
-static void compare_values(test_ctx *tc, const trainer *tr, long step, const pinch_values *want) {
-    step_ref_compare_value(tc, step, "loss", step_ref_metric(tr, "loss"), want->loss);
-    step_ref_compare_value(tc, step, "regression", step_ref_metric(tr, "regression"), want->regression);
-    step_ref_compare_value(tc, step, "domain", step_ref_metric(tr, "domain"), want->domain);
-    step_ref_compare_value(tc, step, "src_mae", step_ref_metric(tr, "src_mae"), want->src_mae);
-    step_ref_compare_value(tc, step, "tgt_mae", step_ref_metric(tr, "tgt_mae"), want->tgt_mae);
-    step_ref_compare_value(tc, step, "domain_acc", step_ref_metric(tr, "domain_acc"), want->domain_acc);
+static void compare_values(test_ctx *tc, const char *run, const trainer *tr, long step, const pinch_values *want) {
+    step_ref_compare_value(tc, run, step, "loss", step_ref_metric(tr, "loss"), want->loss);
+    step_ref_compare_value(tc, run, step, "regression", step_ref_metric(tr, "regression"), want->regression);
+    step_ref_compare_value(tc, run, step, "domain", step_ref_metric(tr, "domain"), want->domain);
+    step_ref_compare_value(tc, run, step, "src_mae", step_ref_metric(tr, "src_mae"), want->src_mae);
+    step_ref_compare_value(tc, run, step, "tgt_mae", step_ref_metric(tr, "tgt_mae"), want->tgt_mae);
+    step_ref_compare_value(tc, run, step, "domain_acc", step_ref_metric(tr, "domain_acc"), want->domain_acc);
 }
 
-static void check_steps(test_ctx *tc, const char *dir) {
+static void check_steps(test_ctx *tc, const char *dir, bool ganin) {
+    const char *run = ganin ? "schedule ganin" : "schedule fixed";
     char config_path[1200];
     pinch_data d = {0};
-    REQUIRE(write_config(dir, config_path, sizeof config_path));
+    REQUIRE(write_config(dir, ganin, config_path, sizeof config_path));
     REQUIRE(read_data(dir, &d));
     volatile sig_atomic_t stop = 0;
     trainer tr;
     ganc_status st = step_ref_open(&tr, config_path, &stop);
-    CHECK_MSG(st == GANC_OK, "trainer_open: %s", ganc_error_message());
+    CHECK_MSG(st == GANC_OK, "%s: trainer_open: %s", run, ganc_error_message());
     ref_net f = {0}, r = {0}, dom = {0};
     tape *rt = tape_new(device_cpu());
     bool ok = !st && rt && ref_net_copy(&f, &tr, "F", 0.8, 0.9, 1e-8) && ref_net_copy(&r, &tr, "R", 0.8, 0.9, 1e-8) &&
               ref_net_copy(&dom, &tr, "domain", 0.5, 0.99, 1e-8);
-    CHECK_MSG(ok, "could not set up the reference: %s", ganc_error_message());
+    CHECK_MSG(ok, "%s: could not set up the reference: %s", run, ganc_error_message());
     for (int k = 0; ok && k < STEPS; k++) {
         pinch_values want;
-        ok = reference_step(rt, &f, &r, &dom, &d, k, &want);
-        CHECK_MSG(ok, "reference step %d: %s", k, ganc_error_message());
+        ok = reference_step(rt, &f, &r, &dom, &d, ganin, k, &want);
+        CHECK_MSG(ok, "%s: reference step %d: %s", run, k, ganc_error_message());
         st = ok ? step_ref_runner_step(&tr) : GANC_OK;
-        CHECK_MSG(st == GANC_OK, "recipe step %d: %s", k, ganc_error_message());
+        CHECK_MSG(st == GANC_OK, "%s: recipe step %d: %s", run, k, ganc_error_message());
         if (!ok || st) break;
-        compare_values(tc, &tr, k + 1, &want);
-        step_ref_compare_net(tc, &tr, &f, k + 1);
-        step_ref_compare_net(tc, &tr, &r, k + 1);
-        step_ref_compare_net(tc, &tr, &dom, k + 1);
+        compare_values(tc, run, &tr, k + 1, &want);
+        step_ref_compare_net(tc, run, &tr, &f, k + 1);
+        step_ref_compare_net(tc, run, &tr, &r, k + 1);
+        step_ref_compare_net(tc, run, &tr, &dom, k + 1);
         /* Every summed loss is below stop_loss = 1e9: the run ends after exactly stop_patience steps. */
         bool finished = tr.finished[0] != '\0';
-        CHECK_MSG(finished == (k + 1 >= STOP_PATIENCE), "step %d: the stop rule %s (stop_patience %d)", k + 1,
+        CHECK_MSG(finished == (k + 1 >= STOP_PATIENCE), "%s, step %d: the stop rule %s (stop_patience %d)", run, k + 1,
                   finished ? "ended the run" : "did not end the run", STOP_PATIENCE);
     }
     ref_net_free(&f);
@@ -213,9 +219,11 @@ TEST(precision_step_face_pinch_matches_reference) {
     if (!REAL_IS_DOUBLE) SKIP("an exact step reference (1e-9): checked in the float64 runner");
     char dir[512];
     REQUIRE(step_ref_tmpdir(dir, sizeof dir));
-    if (step_ref_synth(dir, "virtual", "virtual", N_IMAGES, 1) && step_ref_synth(dir, "photo", "photo", N_IMAGES, 2))
-        check_steps(tc, dir);
-    else
+    if (step_ref_synth(dir, "virtual", "virtual", N_IMAGES, 1) && step_ref_synth(dir, "photo", "photo", N_IMAGES, 2)) {
+        check_steps(tc, dir, true);
+        check_steps(tc, dir, false);
+    } else {
         CHECK_MSG(false, "ganc synth failed: %s", ganc_error_message());
+    }
     step_ref_remove(dir);
 }

@@ -86,11 +86,11 @@ static void check_distance(test_ctx *tc, const char *dir, const char *distance) 
         st = ok ? step_ref_runner_step(&tr) : GANC_OK;
         CHECK_MSG(st == GANC_OK, "distance %s: recipe step %d: %s", distance, step, ganc_error_message());
         if (!ok || st) break;
-        char what[64];
-        snprintf(what, sizeof what, "%s loss", distance);
-        step_ref_compare_value(tc, step + 1, what, step_ref_metric(&tr, "loss"), loss);
-        step_ref_compare_value(tc, step + 1, "mae", step_ref_metric(&tr, "mae"), mae);
-        step_ref_compare_net(tc, &tr, &e, step + 1);
+        char run[64];
+        snprintf(run, sizeof run, "distance %s", distance);
+        step_ref_compare_value(tc, run, step + 1, "loss", step_ref_metric(&tr, "loss"), loss);
+        step_ref_compare_value(tc, run, step + 1, "mae", step_ref_metric(&tr, "mae"), mae);
+        step_ref_compare_net(tc, run, &tr, &e, step + 1);
     }
     ref_net_free(&e);
     tape_free(rt);

@@ -170,27 +170,28 @@ static inline void step_ref_compare(test_ctx *tc, const char *what, const real *
 
 /* Parameters, buffers (batch-norm statistics) and both Adam moments of the
  * trainer's network `name` against the reference's. */
-static inline void step_ref_compare_net(test_ctx *tc, trainer *tr, const ref_net *r, long step) {
+static inline void step_ref_compare_net(test_ctx *tc, const char *run, trainer *tr, const ref_net *r, long step) {
     trainer_network *tn = step_ref_trained(tr, r->net->name);
-    char what[96];
-    CHECK_MSG(tn && tn->trained, "network %s is not trained by the recipe", r->net->name);
+    char what[256];
+    CHECK_MSG(tn && tn->trained, "%s: network %s is not trained by the recipe", run, r->net->name);
     if (!tn || !tn->trained) return;
     size_t n = r->net->params.numel;
-    snprintf(what, sizeof what, "step %ld: %s parameters", step, r->net->name);
+    snprintf(what, sizeof what, "%s, step %ld: %s parameters", run, step, r->net->name);
     step_ref_compare(tc, what, tn->net->params.data, r->net->params.data, n);
-    snprintf(what, sizeof what, "step %ld: %s buffers", step, r->net->name);
+    snprintf(what, sizeof what, "%s, step %ld: %s buffers", run, step, r->net->name);
     step_ref_compare(tc, what, tn->net->buffers.data, r->net->buffers.data, r->net->buffers.numel);
-    snprintf(what, sizeof what, "step %ld: %s Adam first moment", step, r->net->name);
+    snprintf(what, sizeof what, "%s, step %ld: %s Adam first moment", run, step, r->net->name);
     step_ref_compare(tc, what, tn->opt.adam.m, r->m, n);
-    snprintf(what, sizeof what, "step %ld: %s Adam second moment", step, r->net->name);
+    snprintf(what, sizeof what, "%s, step %ld: %s Adam second moment", run, step, r->net->name);
     step_ref_compare(tc, what, tn->opt.adam.v, r->v, n);
-    CHECK_MSG(tn->opt.adam.step == r->t, "step %ld: %s has taken %ld Adam steps, the reference %ld", step,
+    CHECK_MSG(tn->opt.adam.step == r->t, "%s, step %ld: %s has taken %ld Adam steps, the reference %ld", run, step,
               r->net->name, tn->opt.adam.step, r->t);
 }
 
-static inline void step_ref_compare_value(test_ctx *tc, long step, const char *name, double got, double want) {
-    CHECK_MSG(step_ref_close(got, want, 0), "step %ld: %s is %.17g in the recipe, %.17g in the reference", step, name,
-              got, want);
+static inline void step_ref_compare_value(test_ctx *tc, const char *run, long step, const char *name, double got,
+                                          double want) {
+    CHECK_MSG(step_ref_close(got, want, 0), "%s, step %ld: %s is %.17g in the recipe, %.17g in the reference", run, step,
+              name, got, want);
 }
 
 /* Every sample of section [ref] of INI text `ini` in index order (these
