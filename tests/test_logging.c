@@ -769,6 +769,8 @@ TEST(logging_progress_tty_fits_width) {
     CHECK_MSG(n_rows == 3, "%d rows", n_rows);
     CHECK_MSG(strncmp(rows[0], "step 640/2000 epoch 7/20 [###.......] ", 38) == 0, "got %s", rows[0]);
     CHECK_MSG(strstr(rows[0], " lr 0.0002"), "got %s", rows[0]);
+    /* The losses do not all fit after the head: they start a row of their own. */
+    CHECK_MSG(strncmp(rows[1], "  D_A 0.251 G_A 0.613 ", 22) == 0, "got %s", rows[1]);
     for (int r = 0; r < n_rows; r++) CHECK_MSG(strlen(rows[r]) <= 79, "row %d is %zu wide", r, strlen(rows[r]));
     char all[1024] = "";
     for (int r = 0; r < n_rows; r++) strcat(all, rows[r]), strcat(all, " ");

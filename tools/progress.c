@@ -117,19 +117,23 @@ static void format_plain(const progress *p, char *buf, size_t size, long step, l
     for (int i = 0; i < n; i++) append(buf, size, &used, " %s %.3g", names[i], values[i]);
 }
 
-/* The TTY status: rows of at most `width` characters, the losses packed
- * after the head and on indented rows below it; returns the row count. */
+/* The TTY status: rows of at most `width` characters, the losses after the
+ * head when they all fit there, else packed on indented rows below it;
+ * returns the row count. */
 static int format_rows(const progress *p, char rows[PROGRESS_ROWS][PROGRESS_LINE], size_t width, long step,
                        long total, const char *const *names, const double *values, int n) {
     size_t size = width + 1 < PROGRESS_LINE ? width + 1 : PROGRESS_LINE;
     format_head(p, rows[0], size, true, step, total);
     int row = 0;
-    size_t used = strlen(rows[0]);
+    size_t used = strlen(rows[0]), all = 1;
+    char item[96];
+    for (int i = 0; i < n; i++) all += 1 + (size_t)snprintf(item, sizeof item, "%s %.3g", names[i], values[i]);
+    /* Losses that do not all fit after the head start on a row of their own. */
+    bool own_rows = n > 0 && used + all > width;
     for (int i = 0; i < n; i++) {
-        char item[96];
         int len = snprintf(item, sizeof item, "%s %.3g", names[i], values[i]);
         const char *sep = i == 0 ? "  " : " ";
-        if (used + strlen(sep) + (size_t)len > width) {
+        if ((i == 0 && own_rows) || used + strlen(sep) + (size_t)len > width) {
             if (row + 1 == PROGRESS_ROWS) break; /* the rest is in the log file and metrics.csv */
             row++;
             used = 0;
