@@ -243,7 +243,8 @@ static ganc_status log_step(trainer *tr) {
     progress_set_epoch(&tr->bar, (tr->step - 1) / bpe + 1, (tr->total_steps + bpe - 1) / bpe);
     progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_means, tr->n_metrics);
     bool interval_ends = tr->step % tr->log_every == 0;
-    if (!interval_ends && tr->step != tr->total_steps && !tr->finished[0]) return GANC_OK;
+    tr->means_logged = interval_ends || tr->step == tr->total_steps || tr->finished[0];
+    if (!tr->means_logged) return GANC_OK;
     if (interval_ends) {
         for (int i = 0; i < tr->n_metrics; i++) tr->metric_sums[i] = 0;
         tr->metric_steps = 0;
@@ -291,7 +292,12 @@ static void print_summary(const trainer *tr, long steps, double seconds) {
     if (steps > 0 && seconds > 0) printf(" (%.3g steps/s)", (double)steps / seconds);
     printf("; %ld unreadable image%s skipped\n", dataset_bad_count(tr->data), dataset_bad_count(tr->data) == 1 ? "" : "s");
     if (steps == 0 || tr->n_metrics == 0) return;
-    printf("last losses, mean of steps %ld-%ld as in metrics.csv:", tr->means_from, tr->step);
+    /* An interrupted run's open interval has no row yet: its checkpoint keeps it for the resumed run. */
+    const char *where = tr->means_logged ? "as in metrics.csv" : "not in metrics.csv until resumed";
+    if (tr->means_from == tr->step)
+        printf("last losses (step %ld, %s):", tr->step, where);
+    else
+        printf("last losses (mean of steps %ld-%ld, %s):", tr->means_from, tr->step, where);
     for (int i = 0; i < tr->n_metrics; i++) printf(" %s %.4g", tr->metric_names[i], tr->metric_means[i]);
     printf("\n");
 }

@@ -72,6 +72,7 @@ typedef struct trainer {
     long metric_steps;
     double metric_means[TRAINER_MAX_METRICS];
     long means_from;
+    bool means_logged; /* those means are metrics.csv's last row */
     /* The open log interval of the checkpoint resumed from, by name: a metric
      * first recorded after the resume starts from its sum, so the first row
      * after a resume equals an uninterrupted run's. */
