@@ -39,6 +39,8 @@ void progress_set_epoch(progress *p, long epoch, long epochs) {
     p->epochs = epochs;
 }
 
+void progress_log_next(progress *p) { p->log_next = true; }
+
 void progress_set_lr(progress *p, const char *text) { snprintf(p->lr, sizeof p->lr, "%s", text ? text : ""); }
 
 double progress_rate(const progress *p) {
@@ -166,7 +168,8 @@ void progress_update_at(progress *p, double now, long step, long total, const ch
         p->rows_shown = n_rows;
         p->last_draw = now;
     } else {
-        if (!last && step % p->log_every != 0) return;
+        if (!last && !p->log_next && step % p->log_every != 0) return;
+        p->log_next = false;
         char line[PROGRESS_LINE * PROGRESS_ROWS];
         format_plain(p, line, sizeof line, step, total, names, values, n);
         fprintf(p->out, "%s\n", line);

@@ -33,6 +33,7 @@ typedef struct progress {
     double last_draw;
     bool line_open; /* a TTY status is shown without its newline */
     int rows_shown; /* rows of that status */
+    bool log_next;  /* set by progress_log_next */
     struct {
         long step;
         double time;
@@ -47,6 +48,10 @@ void progress_init(progress *p, FILE *out, int log_every);
  * hides it). */
 void progress_set_epoch(progress *p, long epoch, long epochs);
 void progress_set_lr(progress *p, const char *text);
+
+/* The next update prints its plain line (not on a TTY) even between log
+ * steps: for a run that ends early. */
+void progress_log_next(progress *p);
 
 /* `step` steps of `total` are done; names[i] = values[i] are the
  * losses to show (n may be 0). */

@@ -241,6 +241,7 @@ static ganc_status log_step(trainer *tr) {
     tr->means_from = tr->step - tr->metric_steps + 1;
     long bpe = tr->batches_per_epoch;
     progress_set_epoch(&tr->bar, (tr->step - 1) / bpe + 1, (tr->total_steps + bpe - 1) / bpe);
+    if (tr->finished[0]) progress_log_next(&tr->bar); /* the log gets the last row too */
     progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_means, tr->n_metrics);
     bool interval_ends = tr->step % tr->log_every == 0;
     tr->means_logged = interval_ends || tr->step == tr->total_steps || tr->finished[0];
