@@ -104,8 +104,9 @@ static ganc_status resume_or_start(trainer *tr, const trainer_options *o) {
 
 static ganc_status open_logs(trainer *tr, bool resumed) {
     char path[1100];
-    /* Rows up to the last whole interval stay; a partial last row is logged again in full (log_step). */
-    long keep = resumed ? tr->step - tr->step % tr->log_every : -1;
+    /* Rows up to the last closed interval stay; a partial last row is logged again in full (log_step).
+     * That interval is the checkpoint's (its open steps), not this run's log_every, which may differ. */
+    long keep = resumed ? tr->step - tr->metric_steps : -1;
     snprintf(path, sizeof path, "%s/metrics.csv", tr->out_dir);
     tr->csv = metrics_csv_open(path, keep);
     snprintf(path, sizeof path, "%s/tensorboard", tr->out_dir);

@@ -85,3 +85,18 @@ if [ $status -eq 0 ] && grep -qE "^summary: [0-9]+ steps in " "$work/int.out" &&
 else
     echo "FAIL interrupted_summary_says_interval_is_open: exit $status; $(tail -n 3 "$work/int.out")"
 fi
+
+# A resume with another log_every keeps every row the first run closed:
+# 7 steps logged every 5 (rows 5 and a partial 7), resumed to 12 logged
+# every 4: rows 5, 8 (the mean of steps 6-8) and 12.
+"$GANC" train "$cfg" "${tiny[@]}" --set train.steps=7 --set train.log_every=5 --set train.out="$work/relog" \
+    >/dev/null 2>&1
+row5=$(grep '^5,' "$work/relog/metrics.csv")
+"$GANC" train "$cfg" "${tiny[@]}" --set train.steps=12 --set train.log_every=4 --set train.out="$work/relog" \
+    --resume >/dev/null 2>&1
+steps=$(cut -d, -f1 "$work/relog/metrics.csv" | tr '\n' ' ')
+if [ "$steps" = "step 5 8 12 " ] && [ -n "$row5" ] && [ "$(grep '^5,' "$work/relog/metrics.csv")" = "$row5" ]; then
+    echo "PASS resume_with_other_log_every_keeps_closed_rows"
+else
+    echo "FAIL resume_with_other_log_every_keeps_closed_rows: rows at steps $steps"
+fi
