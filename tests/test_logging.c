@@ -706,7 +706,7 @@ TEST(logging_progress_tty_redraw) {
     CHECK(end > 0 && text[end - 1] == '\n');
     free(text);
 
-    /* A narrow terminal: every drawn line is cut to columns - 1. */
+    /* A narrow terminal: every drawn row is cut to columns - 1, the losses go on a row of their own. */
     rewind(f);
     progress_init(&p, f, 1);
     p.tty = true, p.columns = 24;
@@ -715,8 +715,117 @@ TEST(logging_progress_tty_redraw) {
     text = captured(f);
     REQUIRE(text != NULL);
     text[end] = '\0';
-    CHECK_MSG(strcmp(text, "\rstep 5/1000 [..........\x1b[K") == 0, "got %s", text);
+    CHECK_MSG(strcmp(text, "\rstep 5/1000 [..........\x1b[K\n  loss 0.5\x1b[K") == 0, "got %s", text);
     free(text);
+    fclose(f);
+}
+
+/* Splits the last redraw (after the last \r) of `text` into rows at \n, dropping escape sequences. */
+static int last_rows(const char *text, char rows[][256], int max_rows) {
+    const char *s = strrchr(text, '\r');
+    int n = 0;
+    size_t used = 0;
+    if (!s) return 0;
+    rows[0][0] = '\0';
+    for (s++; *s && n < max_rows; s++) {
+        if (*s == '\x1b') {
+            while (*s && !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))) s++;
+            if (!*s) break;
+            continue;
+        }
+        if (*s == '\n') {
+            if (++n == max_rows) break;
+            used = 0;
+            rows[n][0] = '\0';
+            continue;
+        }
+        if (used + 1 < 256) rows[n][used++] = *s, rows[n][used] = '\0';
+    }
+    return n < max_rows ? n + 1 : n;
+}
+
+/* CycleGAN's eight losses on an 80-column terminal: every one is shown (on
+ * rows below the head, none wider than 79 columns), with epoch and lr; a
+ * redraw goes back up over the rows it drew, and a message clears them. */
+TEST(logging_progress_tty_fits_width) {
+    FILE *f = tmpfile();
+    REQUIRE(f != NULL);
+    progress p;
+    progress_init(&p, f, 10);
+    p.tty = true, p.columns = 80;
+    const char *names[] = {"D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"};
+    double values[] = {0.2514, 0.6129, 1.2345, 0.5678, 0.2487, 0.5991, 1.1872, 0.6021};
+    progress_set_epoch(&p, 7, 20);
+    progress_set_lr(&p, "0.0002");
+    progress_update_at(&p, 1, 620, 2000, names, values, 8);
+    progress_update_at(&p, 2, 640, 2000, names, values, 8);
+    long end = ftell(f);
+    char *text = captured(f);
+    REQUIRE(text != NULL);
+    text[end] = '\0';
+    char rows[PROGRESS_ROWS][256];
+    int n_rows = last_rows(text, rows, PROGRESS_ROWS);
+    /* The head takes 67 columns; the 87 columns of losses go on two rows below it. */
+    CHECK_MSG(n_rows == 3, "%d rows", n_rows);
+    CHECK_MSG(strncmp(rows[0], "step 640/2000 epoch 7/20 [###.......] ", 38) == 0, "got %s", rows[0]);
+    CHECK_MSG(strstr(rows[0], " lr 0.0002"), "got %s", rows[0]);
+    /* The losses do not all fit after the head: they start a row of their own. */
+    CHECK_MSG(strncmp(rows[1], "  D_A 0.251 G_A 0.613 ", 22) == 0, "got %s", rows[1]);
+    for (int r = 0; r < n_rows; r++) CHECK_MSG(strlen(rows[r]) <= 79, "row %d is %zu wide", r, strlen(rows[r]));
+    char all[1024] = "";
+    for (int r = 0; r < n_rows; r++) strcat(all, rows[r]), strcat(all, " ");
+    for (int i = 0; i < 8; i++) {
+        char item[64];
+        snprintf(item, sizeof item, " %s %.3g ", names[i], values[i]);
+        CHECK_MSG(strstr(all, item), "%s missing from %s", item, all);
+    }
+    /* The second draw starts two rows up, over the first. */
+    CHECK(strstr(text, "\x1b[K\x1b[2A\rstep 640/2000"));
+    free(text);
+
+    rewind(f);
+    progress_message(&p, "checkpoint saved");
+    progress_finish(&p);
+    end = ftell(f);
+    text = captured(f);
+    REQUIRE(text != NULL);
+    text[end] = '\0';
+    CHECK_MSG(strcmp(text, "\x1b[2A\r\x1b[Jcheckpoint saved\n") == 0, "got %s", text);
+    free(text);
+    fclose(f);
+
+    /* Not a terminal: one line with everything, at log steps only. */
+    f = tmpfile();
+    REQUIRE(f != NULL);
+    progress_init(&p, f, 10);
+    progress_set_epoch(&p, 1, 3);
+    progress_set_lr(&p, "0.0002/0.0001");
+    progress_update_at(&p, 0, 10, 30, names, values, 2);
+    end = ftell(f);
+    text = captured(f);
+    REQUIRE(text != NULL);
+    text[end] = '\0';
+    CHECK_MSG(strcmp(text, "step 10/30 epoch 1/3 -- it/s ETA -- lr 0.0002/0.0001  D_A 0.251 G_A 0.613\n") == 0,
+              "got %s", text);
+    free(text);
+    fclose(f);
+}
+
+/* Where the terminal cannot be asked, $COLUMNS gives the width. */
+TEST(logging_progress_columns_env) {
+    FILE *f = tmpfile();
+    REQUIRE(f != NULL);
+    char *saved = getenv("COLUMNS") ? strdup(getenv("COLUMNS")) : NULL;
+    setenv("COLUMNS", "132", 1);
+    progress p;
+    progress_init(&p, f, 10);
+    CHECK(p.columns == 132);
+    setenv("COLUMNS", "wide", 1);
+    progress_init(&p, f, 10);
+    CHECK(p.columns == 80);
+    if (saved) setenv("COLUMNS", saved, 1);
+    else unsetenv("COLUMNS");
+    free(saved);
     fclose(f);
 }
 

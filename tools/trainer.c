@@ -104,8 +104,9 @@ static ganc_status resume_or_start(trainer *tr, const trainer_options *o) {
 
 static ganc_status open_logs(trainer *tr, bool resumed) {
     char path[1100];
-    /* Rows up to the last whole interval stay; a partial last row is logged again in full (log_step). */
-    long keep = resumed ? tr->step - tr->step % tr->log_every : -1;
+    /* Rows up to the last closed interval stay; a partial last row is logged again in full (log_step).
+     * That interval is the checkpoint's (its open steps), not this run's log_every, which may differ. */
+    long keep = resumed ? tr->step - tr->metric_steps : -1;
     snprintf(path, sizeof path, "%s/metrics.csv", tr->out_dir);
     tr->csv = metrics_csv_open(path, keep);
     snprintf(path, sizeof path, "%s/tensorboard", tr->out_dir);
@@ -204,6 +205,9 @@ ganc_status trainer_open(trainer *tr, const trainer_options *o, volatile sig_ato
            tr->batches_per_epoch, tr->batch_size, dev.kind == DEVICE_CPU ? "cpu" : "cuda", tr->out_dir,
            o->resume ? " (resumed)" : "");
     if (o->resume) printf("resumed at step %ld\n", tr->step);
+    printf("losses in the progress lines are means over the steps since the last log step (log_every = %d), "
+           "as in metrics.csv\n",
+           tr->log_every);
     return GANC_OK;
 }
 
@@ -227,25 +231,77 @@ static ganc_status write_samples(trainer *tr, const batch *b) {
     return image_grid_write_tensors(path, (const tensor *const *)rows, n_rows, 4);
 }
 
-/* A run that ends between two log steps writes a last, partial row but
- * leaves its interval open (and so in the checkpoint): a resumed run drops
- * that row (open_logs) and ends the interval as an uninterrupted run does. */
+/* The progress line, metrics.csv and TensorBoard all show the mean of each
+ * metric over the open log interval (one step is too noisy to read). A run
+ * that ends between two log steps writes a last, partial row but leaves
+ * its interval open (and so in the checkpoint): a resumed run drops that
+ * row (open_logs) and ends the interval as an uninterrupted run does. */
 static ganc_status log_step(trainer *tr) {
     tr->metric_steps++;
-    progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_values, tr->n_metrics);
+    for (int i = 0; i < tr->n_metrics; i++) tr->metric_means[i] = tr->metric_sums[i] / (double)tr->metric_steps;
+    tr->means_from = tr->step - tr->metric_steps + 1;
+    long bpe = tr->batches_per_epoch;
+    progress_set_epoch(&tr->bar, (tr->step - 1) / bpe + 1, (tr->total_steps + bpe - 1) / bpe);
+    if (tr->finished[0]) progress_log_next(&tr->bar); /* the log gets the last row too */
+    progress_update(&tr->bar, tr->step, tr->total_steps, tr->metric_names, tr->metric_means, tr->n_metrics);
     bool interval_ends = tr->step % tr->log_every == 0;
-    if (!interval_ends && tr->step != tr->total_steps && !tr->finished[0]) return GANC_OK;
-    double means[TRAINER_MAX_METRICS];
-    for (int i = 0; i < tr->n_metrics; i++) {
-        means[i] = tr->metric_sums[i] / (double)tr->metric_steps;
-        if (interval_ends) tr->metric_sums[i] = 0;
+    tr->means_logged = interval_ends || tr->step == tr->total_steps || tr->finished[0];
+    if (!tr->means_logged) return GANC_OK;
+    if (interval_ends) {
+        for (int i = 0; i < tr->n_metrics; i++) tr->metric_sums[i] = 0;
+        tr->metric_steps = 0;
     }
-    if (interval_ends) tr->metric_steps = 0;
-    ganc_status st = metrics_csv_append(tr->csv, tr->step, (double)time(NULL), tr->metric_names, means, tr->n_metrics);
-    if (!st) st = tb_add_scalars(tr->tb, tr->step, tr->metric_names, means, tr->n_metrics);
+    ganc_status st =
+        metrics_csv_append(tr->csv, tr->step, (double)time(NULL), tr->metric_names, tr->metric_means, tr->n_metrics);
+    if (!st) st = tb_add_scalars(tr->tb, tr->step, tr->metric_names, tr->metric_means, tr->n_metrics);
     if (!st) st = metrics_csv_flush(tr->csv);
     if (!st) st = tb_flush(tr->tb);
     return st;
+}
+
+/* "0.0002", or "0.0002/0.0001" when the trained networks differ: the rates
+ * of the step about to run. */
+static void show_lr(trainer *tr) {
+    char text[sizeof tr->bar.lr] = "";
+    double shown[TRAINER_MAX_NETWORKS];
+    int n_shown = 0;
+    size_t used = 0;
+    for (int i = 0; i < tr->n_nets; i++) {
+        if (!tr->nets[i].trained) continue;
+        double lr = trainer_lr(tr, &tr->nets[i]);
+        bool seen = false;
+        for (int k = 0; k < n_shown; k++) seen |= shown[k] == lr;
+        if (seen || used + 1 >= sizeof text) continue;
+        shown[n_shown++] = lr;
+        int n = snprintf(text + used, sizeof text - used, "%s%.3g", used ? "/" : "", lr);
+        if (n > 0) used = used + (size_t)n < sizeof text ? used + (size_t)n : sizeof text - 1;
+    }
+    progress_set_lr(&tr->bar, text);
+}
+
+static double monotonic_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The end of a run that did not fail: what it did, how fast, where the losses stood. */
+static void print_summary(const trainer *tr, long steps, double seconds) {
+    long whole = (long)(seconds + 0.5);
+    printf("summary: %ld step%s in %.*f s", steps, steps == 1 ? "" : "s", seconds < 10 ? 2 : 0, seconds);
+    if (whole >= 3600) printf(" (%ldh%02ldm)", whole / 3600, whole / 60 % 60);
+    else if (whole >= 60) printf(" (%ldm%02lds)", whole / 60, whole % 60);
+    if (steps > 0 && seconds > 0) printf(" (%.3g steps/s)", (double)steps / seconds);
+    printf("; %ld unreadable image%s skipped\n", dataset_bad_count(tr->data), dataset_bad_count(tr->data) == 1 ? "" : "s");
+    if (steps == 0 || tr->n_metrics == 0) return;
+    /* An interrupted run's open interval has no row yet: its checkpoint keeps it for the resumed run. */
+    const char *where = tr->means_logged ? "as in metrics.csv" : "not in metrics.csv until resumed";
+    if (tr->means_from == tr->step)
+        printf("last losses (step %ld, %s):", tr->step, where);
+    else
+        printf("last losses (mean of steps %ld-%ld, %s):", tr->means_from, tr->step, where);
+    for (int i = 0; i < tr->n_metrics; i++) printf(" %s %.4g", tr->metric_names[i], tr->metric_means[i]);
+    printf("\n");
 }
 
 /* checkpoint_write is atomic, so a failed save (disk full, read-only
@@ -267,15 +323,18 @@ static ganc_status save(trainer *tr) {
 
 ganc_status trainer_run(trainer *tr) {
     ganc_status st = GANC_OK;
+    double started = monotonic_seconds();
+    long first_step = tr->step;
+    bool interrupted = false;
     while (!st && tr->step < tr->total_steps) {
         if (*tr->stop_requested) {
-            st = save(tr);
-            progress_message(&tr->bar, "interrupted: checkpoint saved at step %ld (resume with --resume)", tr->step);
-            return st;
+            interrupted = true;
+            break;
         }
         const batch *b;
         if ((st = prefetch_next(tr->loader, &b))) break;
         tape_reset(tr->t);
+        show_lr(tr);
         if ((st = tr->recipe->train_step(tr, b))) break;
         if ((st = tr->t->be->sync())) break;
         tr->step++;
@@ -290,15 +349,20 @@ ganc_status trainer_run(trainer *tr) {
             break;
         }
     }
+    double seconds = monotonic_seconds() - started;
     if (!st) st = save(tr);
+    if (!st && interrupted)
+        progress_message(&tr->bar, "interrupted: checkpoint saved at step %ld (resume with --resume)", tr->step);
     progress_finish(&tr->bar);
-    if (!st) printf("done: %ld steps; checkpoint %s/checkpoints/latest.safetensors\n", tr->step, tr->out_dir);
-    if (!st && tr->t->dev.kind == DEVICE_CUDA) {
+    if (st) return st;
+    if (!interrupted) printf("done: %ld steps; checkpoint %s/checkpoints/latest.safetensors\n", tr->step, tr->out_dir);
+    print_summary(tr, tr->step - first_step, seconds);
+    if (tr->t->dev.kind == DEVICE_CUDA) {
         cuda_memory_stats m = cuda_memory_stats_get();
         printf("GPU memory: peak %.1f MiB taken by ganc (step arena peak %.1f MiB); %zu cudaMalloc calls in all\n",
                m.peak_bytes / 1048576.0, tr->t->data.peak / 1048576.0, m.mallocs);
     }
-    return st;
+    return GANC_OK;
 }
 
 void trainer_close(trainer *tr) {

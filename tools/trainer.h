@@ -61,13 +61,18 @@ typedef struct trainer {
     int n_pools;
 
     /* metrics in the order first reported: the latest step's values (for
-     * the progress line) and sums since the last log line (the CSV and
-     * TensorBoard get the mean over the interval, less noisy than one step) */
+     * benchmarks), sums over the open log interval (metric_steps steps) and
+     * their means up to the latest step, which the progress line, the CSV
+     * and TensorBoard show (less noisy than one step); the means are over
+     * steps means_from to step */
     int n_metrics;
     const char *metric_names[TRAINER_MAX_METRICS];
     double metric_values[TRAINER_MAX_METRICS];
     double metric_sums[TRAINER_MAX_METRICS];
     long metric_steps;
+    double metric_means[TRAINER_MAX_METRICS];
+    long means_from;
+    bool means_logged; /* those means are metrics.csv's last row */
     /* The open log interval of the checkpoint resumed from, by name: a metric
      * first recorded after the resume starts from its sum, so the first row
      * after a resume equals an uninterrupted run's. */

@@ -81,7 +81,9 @@ expect_fail pinch_eval_needs_a_folder 'nothing/images does not exist' "$GANC" pi
 out=$(train --set train.out="$work/stop" --set train.steps=100 --set face_pinch.stop_loss=100 \
     --set face_pinch.stop_patience=6 2>&1)
 last=$(tail -n 1 "$work/stop/metrics.csv" | cut -d, -f1)
-if grep -q 'stopping at step 6: the summed loss stayed below stop_loss = 100 for 6 steps' <<<"$out" && [ "$last" = 6 ]; then
+# The log's last progress line is that of step 6, the last row of metrics.csv.
+if grep -q 'stopping at step 6: the summed loss stayed below stop_loss = 100 for 6 steps' <<<"$out" && [ "$last" = 6 ] &&
+    grep -q '^step 6/100 ' <<<"$out"; then
     echo "PASS face_pinch_stop_rule"
 else
     echo "FAIL face_pinch_stop_rule: last logged step $last: ${out: -300}"
