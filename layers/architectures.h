@@ -97,6 +97,8 @@ typedef struct {
 
 ganc_status mlp_read(config *c, const char *section, mlp_opts *o);
 ganc_status mlp_build(network *net, const mlp_opts *o);
+/* in_features of a network mlp_build made; 0 for any other network. */
+int mlp_in_features(const network *net);
 
 /* ---- shared by the builders ---- */
 

@@ -4,6 +4,7 @@
 
 #include "core/ops/view.h"
 #include "layers/architectures.h"
+#include "layers/onnx.h"
 
 static const char *const OUT_ACTIVATIONS[] = {"none", "sigmoid", "tanh", NULL}; /* mlp_activation order */
 
@@ -42,7 +43,17 @@ static tensor *mlp_forward(module *m, module_run *run, const tensor *x) {
     return module_forward(m->children[0], run, x);
 }
 
-static const module_type mlp_type = {.name = "MLP", .forward = mlp_forward};
+/* Flatten makes (N,F) of any (N,...) input, as the reshape above; the
+ * exporter's trial run has already checked the count. */
+static const char *mlp_onnx(module *m, onnx_graph *g, const char *x) {
+    return onnx_module(g, m->children[0], onnx_node(g, m, "Flatten", ONNX_IN(x), ONNX_ATTRS(ONNX_INT("axis", 1))));
+}
+
+static const module_type mlp_type = {.name = "MLP", .forward = mlp_forward, .onnx = mlp_onnx};
+
+int mlp_in_features(const network *net) {
+    return net->root && net->root->type == &mlp_type ? ((const mlp_root *)net->root)->in_features : 0;
+}
 
 ganc_status mlp_build(network *net, const mlp_opts *o) {
     if (o->in_features < 1 || o->width < 1 || o->layers < 1 || o->outputs < 1)

@@ -5,6 +5,7 @@
 
 #include "core/ops/elementwise.h"
 #include "layers/architectures.h"
+#include "layers/onnx.h"
 
 ganc_status residual_encoder_read(config *c, const char *section, residual_encoder_opts *o) {
     long in, width, blocks, size;
@@ -38,7 +39,16 @@ static tensor *basic_block_forward(module *m, module_run *run, const tensor *x) 
     return op_relu(run->t, op_add(run->t, h, module_forward(c[4], run, x)));
 }
 
-static const module_type basic_block_type = {.name = "BasicBlock", .forward = basic_block_forward};
+static const char *basic_block_onnx(module *m, onnx_graph *g, const char *x) {
+    module **c = m->children;
+    const char *h = onnx_node(g, m, "Relu", ONNX_IN(onnx_module(g, c[1], onnx_module(g, c[0], x))), ONNX_NO_ATTRS);
+    h = onnx_module(g, c[3], onnx_module(g, c[2], h));
+    const char *sum = onnx_node(g, m, "Add", ONNX_IN(h, onnx_module(g, c[4], x)), ONNX_NO_ATTRS);
+    return onnx_node(g, m, "Relu", ONNX_IN(sum), ONNX_NO_ATTRS);
+}
+
+static const module_type basic_block_type = {
+    .name = "BasicBlock", .forward = basic_block_forward, .onnx = basic_block_onnx};
 
 static module *basic_block_new(network *net, const char *path, int in, int out, norm_kind norm) {
     module *m = module_alloc(net, &basic_block_type, path, sizeof *m);

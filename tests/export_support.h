@@ -73,17 +73,21 @@ static inline bool export_have_python(const char *modules) {
 #define ORT_MISSING "python3 with onnx, onnxruntime and numpy is not installed (pip install onnx onnxruntime numpy)"
 
 /* Values in [-1, 1), like the images `ganc translate` feeds a generator. */
-static inline tensor *export_input(tape *t, const int shape[4], uint64_t seed) {
-    tensor *x = tape_zeros(t, 4, shape, "input");
+static inline tensor *export_input_nd(tape *t, int ndim, const int *shape, uint64_t seed) {
+    tensor *x = tape_zeros(t, ndim, shape, "input");
     rng r;
     rng_init(&r, seed);
     for (size_t i = 0; x && i < x->numel; i++) x->data[i] = (real)tanh(rng_normal(&r));
     return x;
 }
 
+static inline tensor *export_input(tape *t, const int shape[4], uint64_t seed) {
+    return export_input_nd(t, 4, shape, seed);
+}
+
 /* `steps` train-mode forwards without gradients: each runs a
  * spectral-norm power iteration and a batch-norm running-stat update. */
-static inline ganc_status export_settle(network *net, const int shape[4], int steps) {
+static inline ganc_status export_settle_nd(network *net, int ndim, const int *shape, int steps) {
     tape *t = tape_new(device_cpu());
     if (!t) return ganc_error_status();
     network_set_training(net, true);
@@ -91,7 +95,7 @@ static inline ganc_status export_settle(network *net, const int shape[4], int st
     for (int i = 0; i < steps && !st; i++) {
         tape_reset(t);
         tape_no_grad_begin(t);
-        tensor *x = export_input(t, shape, 100 + (uint64_t)i);
+        tensor *x = export_input_nd(t, ndim, shape, 100 + (uint64_t)i);
         if (!(x ? network_forward(net, t, x) : NULL)) st = ganc_error_status();
         tape_no_grad_end(t);
     }
@@ -99,24 +103,33 @@ static inline ganc_status export_settle(network *net, const int shape[4], int st
     return st;
 }
 
-/* net in eval mode on a random input: writes DIR/<tag>.input.npy and
- * DIR/<tag>.output.npy. */
-static inline ganc_status export_reference(network *net, const int shape[4], uint64_t seed, const char *dir,
-                                           const char *tag) {
+static inline ganc_status export_settle(network *net, const int shape[4], int steps) {
+    return export_settle_nd(net, 4, shape, steps);
+}
+
+/* net in eval mode on a random input of `ndim` dimensions: writes
+ * DIR/<tag>.input.npy and DIR/<tag>.output.npy. */
+static inline ganc_status export_reference_nd(network *net, int ndim, const int *shape, uint64_t seed,
+                                              const char *dir, const char *tag) {
     tape *t = tape_new(device_cpu());
     if (!t) return ganc_error_status();
     network_set_training(net, false);
     tape_no_grad_begin(t);
-    tensor *x = export_input(t, shape, seed);
+    tensor *x = export_input_nd(t, ndim, shape, seed);
     tensor *y = x ? network_forward(net, t, x) : NULL;
     char path[512];
     snprintf(path, sizeof path, "%s/%s.input.npy", dir, tag);
-    ganc_status st = y ? npy_write_f32(path, 4, shape, x->data) : ganc_error_status();
+    ganc_status st = y ? npy_write_f32(path, ndim, shape, x->data) : ganc_error_status();
     snprintf(path, sizeof path, "%s/%s.output.npy", dir, tag);
     if (!st) st = npy_write_f32(path, y->ndim, y->shape, y->data);
     tape_no_grad_end(t);
     tape_free(t);
     return st;
+}
+
+static inline ganc_status export_reference(network *net, const int shape[4], uint64_t seed, const char *dir,
+                                           const char *tag) {
+    return export_reference_nd(net, 4, shape, seed, dir, tag);
 }
 
 /* Runs `command`, echoing its output indented; true when it exits 0. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layers/architectures.h"
 #include "layers/module.h"
 #include "tools/commands.h"
 #include "tools/export.h"
@@ -14,9 +15,10 @@
 
 static int usage(FILE *out) {
     fprintf(out, "usage: ganc export --checkpoint C --net NAME --format onnx|safetensors --out FILE\n"
-                    "                   [--opset %d] [--input-shape NxCxHxW | --dynamic]\n"
+                    "                   [--opset %d] [--input-shape NxCxHxW|NxF | --dynamic]\n"
                     "  --opset         ONNX opset, %d..%d (default %d)\n"
-                    "  --input-shape   the ONNX input (default 1 x in_channels x crop_size x crop_size)\n"
+                    "  --input-shape   the ONNX input, NxCxHxW or NxF for an MLP (default 1 x in_channels x crop_size x\n"
+                    "                  crop_size; 1 x in_features for an MLP)\n"
                     "  --dynamic       ONNX input with symbolic batch, height and width\n",
             ONNX_OPSET_DEFAULT, ONNX_OPSET_MIN, ONNX_OPSET_MAX, ONNX_OPSET_DEFAULT);
     return 2;
@@ -28,18 +30,23 @@ typedef struct {
     bool dynamic;
 } export_args;
 
-/* "1x3x256x256" */
-static ganc_status parse_shape(const char *text, int shape[4]) {
+/* "1x3x256x256", or "1x512" for a network on feature vectors (an MLP). */
+static ganc_status parse_shape(const char *text, int shape[4], int *ndim) {
     const char *p = text;
-    for (int d = 0; d < 4; d++) {
+    bool more = true;
+    int d = 0;
+    for (; more && d < 4; d++) {
         char *end;
         long v = strtol(p, &end, 10);
-        if (end == p || v < 1 || v > 1 << 20 || (d < 3 ? *end != 'x' : *end != '\0'))
-            return GANC_ERR(GANC_ERR_ARG, "export: --input-shape %s: expected NxCxHxW with four positive integers",
-                            text);
+        if (end == p || v < 1 || v > 1 << 20 || (*end != 'x' && *end != '\0')) break;
         shape[d] = (int)v;
+        more = *end == 'x';
         p = end + 1;
     }
+    if (more || (d != 2 && d != 4))
+        return GANC_ERR(GANC_ERR_ARG, "export: --input-shape %s: expected NxCxHxW (images) or NxF (feature vectors) "
+                        "with positive integers", text);
+    *ndim = d;
     return GANC_OK;
 }
 
@@ -92,8 +99,12 @@ static ganc_status no_such_network(trainer *tr, const char *name) {
 static ganc_status export_onnx(trainer *tr, network *net, const export_args *a, const char *config_text) {
     onnx_export_opts o = {.opset = a->opset, .dynamic = a->dynamic, .config = config_text};
     ganc_status st = GANC_OK;
+    int features = mlp_in_features(net);
     if (a->input_shape) {
-        st = parse_shape(a->input_shape, o.input_shape);
+        st = parse_shape(a->input_shape, o.input_shape, &o.input_ndim);
+    } else if (features) {
+        o.input_ndim = 2;
+        memcpy(o.input_shape, (int[]){1, features}, 2 * sizeof(int));
     } else {
         long crop = 0;
         int channels = network_in_channels(net);

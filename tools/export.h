@@ -14,7 +14,8 @@
 typedef struct {
     int opset;          /* ONNX_OPSET_MIN..ONNX_OPSET_MAX; 0: ONNX_OPSET_DEFAULT */
     int input_shape[4]; /* (N,C,H,W): the declared input; the network is run on it first, as a check */
-    bool dynamic;       /* N, H and W symbolic ("batch", "height", "width"); C stays fixed */
+    int input_ndim;     /* 4, or 2 for (N,F) feature vectors (an MLP); 0: 4 */
+    bool dynamic;       /* N, H and W symbolic ("batch", "height", "width"); C (or F) stays fixed */
     const char *config; /* stored as metadata "config"; may be NULL */
 } onnx_export_opts;
 

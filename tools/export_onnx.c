@@ -70,18 +70,21 @@ typedef struct {
     int shape[TENSOR_MAX_DIM];
 } shape_of;
 
+static int input_ndim(const onnx_export_opts *o) { return o->input_ndim ? o->input_ndim : 4; }
+
 /* Graph inputs and outputs (the fields after the body). In a dynamic
  * export N, H and W of the input are symbolic; the main output keeps its
  * channels, its N is "batch" and its H, W are left to the runtime. */
 static void put_graph_io(pb_buf *tail, const onnx_graph *g, const onnx_export_opts *o, shape_of out) {
-    bool fixed_hw = onnx_input_size_fixed(g);
+    int ndim = input_ndim(o);
+    bool fixed_hw = onnx_input_size_fixed(g) || ndim < 4;
     dim in[4];
-    for (int d = 0; d < 4; d++) in[d] = (dim){o->input_shape[d], NULL};
+    for (int d = 0; d < ndim; d++) in[d] = (dim){o->input_shape[d], NULL};
     if (o->dynamic) {
         in[0].param = "batch";
         if (!fixed_hw) in[2].param = "height", in[3].param = "width";
     }
-    put_value_info(tail, GRAPH_INPUT, "input", 4, in);
+    put_value_info(tail, GRAPH_INPUT, "input", ndim, in);
     dim main[TENSOR_MAX_DIM];
     for (int d = 0; d < out.ndim; d++) {
         main[d] = (dim){out.shape[d], NULL};
@@ -149,15 +152,15 @@ static ganc_status write_model(const onnx_graph *g, const network *net, const on
 
 /* Runs net on zeros of the input shape: the network's own check of the
  * shape, with its own message, and the output's shape. */
-static ganc_status trial_run(network *net, tape *t, const int input_shape[4], shape_of *out) {
-    tensor *x = tape_zeros(t, 4, input_shape, "input");
+static ganc_status trial_run(network *net, tape *t, int ndim, const int input_shape[4], shape_of *out) {
+    tensor *x = tape_zeros(t, ndim, input_shape, "input");
     tensor *y = x ? network_forward(net, t, x) : NULL;
     if (!y) {
         char msg[768], sx[48];
         snprintf(msg, sizeof msg, "%s", ganc_error_message());
         return GANC_ERR(ganc_error_status() ? ganc_error_status() : GANC_ERR_ARG,
                         "ONNX export of %s: the network does not run on input %s: %s", net->name,
-                        shape_str(4, input_shape, sx, sizeof sx), msg);
+                        shape_str(ndim, input_shape, sx, sizeof sx), msg);
     }
     out->ndim = y->ndim;
     memcpy(out->shape, y->shape, sizeof out->shape);
@@ -170,7 +173,10 @@ ganc_status onnx_export_network(network *net, const onnx_export_opts *o, const c
         return GANC_ERR(GANC_ERR_ARG, "ONNX export: opset %d is not supported; ganc writes opsets %d to %d", opset,
                         ONNX_OPSET_MIN, ONNX_OPSET_MAX);
     if (!net->root) return GANC_ERR(GANC_ERR_STATE, "ONNX export: network %s has no modules", net->name);
-    ganc_status st = shape_check("ONNX export: input shape", 4, o->input_shape);
+    int ndim = input_ndim(o);
+    if (ndim != 2 && ndim != 4)
+        return GANC_ERR(GANC_ERR_ARG, "ONNX export: an input of %d dimensions; expected 4 (N,C,H,W) or 2 (N,F)", ndim);
+    ganc_status st = shape_check("ONNX export: input shape", ndim, o->input_shape);
     if (st) return st;
     tape *t = tape_new(device_cpu());
     if (!t) return ganc_error_status();
@@ -178,7 +184,7 @@ ganc_status onnx_export_network(network *net, const onnx_export_opts *o, const c
     network_set_training(net, false);
     tape_no_grad_begin(t);
     shape_of out;
-    st = trial_run(net, t, o->input_shape, &out);
+    st = trial_run(net, t, ndim, o->input_shape, &out);
     module_run run = {.t = t, .training = false, .rng = &net->rng};
     onnx_graph *g = st ? NULL : onnx_graph_new(net, opset, &run);
     if (!st && !g) st = ganc_error_status();

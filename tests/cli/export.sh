@@ -84,6 +84,65 @@ else
     echo "SKIP torch_loads_safetensors_export: python3 with torch, safetensors and numpy is not installed"
 fi
 
+# Face pinching's F (residual BasicBlocks) and R (an MLP on F's flattened
+# features): R's ONNX input is (1, in_features) unless given as NxF.
+"$GANC" synth --style virtual --n 8 --size 48 --seed 1 --out "$work/virtual" >/dev/null
+"$GANC" synth --style photo --n 8 --size 48 --seed 2 --out "$work/photo" >/dev/null
+"$GANC" train experiments/face_pinch/face_pinch_small.ini --set data.root="$work/virtual/images" \
+    --set data.labels="$work/virtual/labels.csv" --set target.root="$work/photo/images" \
+    --set target.labels="$work/photo/labels.csv" --set train.steps=2 --set train.batch_size=4 \
+    --set train.sample_every=0 --set train.checkpoint_every=0 --set train.out="$work/pinch" >/dev/null 2>&1
+pinch="$work/pinch/checkpoints/latest.safetensors"
+expect_ok export_face_pinch_f_onnx "$GANC" export --checkpoint "$pinch" --net F --format onnx --out "$work/f.onnx"
+expect_ok export_face_pinch_r_onnx "$GANC" export --checkpoint "$pinch" --net R --format onnx --out "$work/r.onnx"
+expect_ok export_face_pinch_r_onnx_batch "$GANC" export --checkpoint "$pinch" --net R --format onnx \
+    --input-shape 3x256 --out "$work/r3.onnx"
+expect_ok export_face_pinch_domain_onnx_dynamic "$GANC" export --checkpoint "$pinch" --net domain --format onnx \
+    --dynamic --out "$work/domain.onnx"
+expect_fail export_mlp_wrong_features 'does not run on input \(1,15\).*expected 256 features per sample' "$GANC" export \
+    --checkpoint "$pinch" --net R --format onnx --input-shape 1x15 --out "$work/x.onnx"
+info_f=$("$GANC" info "$work/f.onnx")
+info_r=$("$GANC" info "$work/r.onnx")
+if grep -q "input .*float32 *(1,3,32,32)" <<<"$info_f" && grep -q "output .*float32 *(1,256)" <<<"$info_f" &&
+    grep -q "architecture = ResidualEncoder" <<<"$info_f" && grep -q "input .*float32 *(1,256)" <<<"$info_r" &&
+    grep -q "output .*float32 *(1,15)" <<<"$info_r" && grep -q "^  Gemm  *3$" <<<"$info_r" &&
+    grep -q "architecture = MLP" <<<"$info_r" && "$GANC" info "$work/domain.onnx" | grep -q "input .*(batch,256)"; then
+    echo "PASS info_describes_face_pinch_onnx"
+else
+    echo "FAIL info_describes_face_pinch_onnx: ${info_f:0:400} ${info_r:0:400}"
+fi
+# onnxruntime runs F then R on a photo as `ganc pinch` preprocesses it
+# (48x48 loaded as is, centre 32x32 crop, [-1, 1]); the 15 parameters must
+# be the ones pinch writes (6 decimals). Measured: max|diff| 7e-7.
+"$GANC" pinch --checkpoint "$pinch" --input "$work/photo/images/000000.png" --out "$work/virtual.png" \
+    --params "$work/params.csv" --size 32 >/dev/null
+if python3 -c 'import onnx, onnxruntime, numpy, cv2' >/dev/null 2>&1; then
+    out=$(python3 - "$work/f.onnx" "$work/r.onnx" "$work/photo/images/000000.png" "$work/params.csv" 2>&1 <<'PY'
+import csv
+import sys
+import cv2
+import numpy as np
+import onnx
+import onnxruntime as ort
+f, r, photo, params = sys.argv[1:]
+for path in (f, r):
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+img = cv2.cvtColor(cv2.imread(photo), cv2.COLOR_BGR2RGB).astype(np.float32)
+x = np.ascontiguousarray((img[8:40, 8:40] / 127.5 - 1).transpose(2, 0, 1)[None])
+run = lambda path, v: ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": v})[0]
+got = run(r, run(f, x))[0]
+want = np.array([float(row["value"]) for row in csv.DictReader(open(params))])
+diff = float(np.max(np.abs(got - want)))
+print(f"max|diff| = {diff:.2g}")
+sys.exit(0 if got.shape == want.shape and diff <= 1e-5 else 1)
+PY
+    )
+    if [ $? -eq 0 ]; then echo "PASS onnxruntime_f_then_r_matches_pinch ($out)"
+    else echo "FAIL onnxruntime_f_then_r_matches_pinch: ${out: -400}"; fi
+else
+    echo "SKIP onnxruntime_f_then_r_matches_pinch: python3 with onnx, onnxruntime, numpy and cv2 is not installed"
+fi
+
 expect_fail export_unknown_network 'no network "G_X" \(it has G_A, G_B, D_A, D_B\)' "$GANC" export \
     --checkpoint "$cg" --net G_X --format onnx --out "$work/x.onnx"
 expect_fail export_bad_format 'format tflite: expected onnx or safetensors' "$GANC" export --checkpoint "$cg" \
