@@ -25,6 +25,8 @@ openblas_links() {
 }
 
 command -v gcc >/dev/null || need+=(gcc)
+# The CUDA simulator build (make test builds it) is C++.
+command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 have_file /usr/include/stdio.h || need+=(libc6-dev)
 have_file /usr/include/stb/stb_image.h || need+=(libstb-dev)
