@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file_open.h"
+
 #define NAME_MAX_LEN 96
 #define VALUE_MAX_LEN 1024
 
@@ -140,7 +142,7 @@ ganc_status config_parse_string(config *c, const char *text, const char *origin)
 }
 
 ganc_status config_load_file(config *c, const char *path) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return GANC_ERR(GANC_ERR_IO, "config %s: cannot open: %s", path, strerror(errno));
     char *text = NULL;
     size_t size = 0, cap = 0;
