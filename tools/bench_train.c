@@ -147,7 +147,7 @@ static int parse(int argc, char **argv, bench_opts *o, char storage[4][64]) {
             snprintf(storage[n_storage], 64, "%s=%d", key, n);
             o->sets[o->n_sets++] = storage[n_storage++];
         } else {
-            fprintf(stderr, "ganc bench %s: unknown option %s\n", argv[0], a);
+            fprintf(stderr, "ganc bench %s: unknown argument %s\n", argv[0], a);
             return usage(argv[0]);
         }
     }
