@@ -40,16 +40,16 @@ TEST(cli_check_output_refuses_any_spelling_of_an_input) {
     cli_file inputs[] = {{"--checkpoint", ck}, {"--data", data}, {"--labels", NULL}};
     const char *same[] = {ck, dotted, link_hard, link_soft};
     for (int i = 0; i < 4; i++) {
-        CHECK_MSG(cli_check_output("ganc x", (cli_file){"--out", same[i]}, inputs, 3) == GANC_ERR_ARG, "%s", same[i]);
-        CHECK(message_has("ganc x: --out") && message_has("is the same file as --checkpoint"));
+        CHECK_MSG(cli_check_output((cli_file){"--out", same[i]}, inputs, 3) == GANC_ERR_ARG, "%s", same[i]);
+        CHECK(message_has("--out ") && message_has("is the same file as --checkpoint"));
     }
-    CHECK(cli_check_output("ganc x", (cli_file){"--csv", inside}, inputs, 3) == GANC_ERR_ARG &&
+    CHECK(cli_check_output((cli_file){"--csv", inside}, inputs, 3) == GANC_ERR_ARG &&
           message_has("already exists inside the folder --data"));
-    CHECK(cli_check_output("ganc x", (cli_file){"--csv", fresh}, inputs, 3) == GANC_OK);
-    CHECK(cli_check_output("ganc x", (cli_file){"--csv", NULL}, inputs, 3) == GANC_OK);
+    CHECK(cli_check_output((cli_file){"--csv", fresh}, inputs, 3) == GANC_OK);
+    CHECK(cli_check_output((cli_file){"--csv", NULL}, inputs, 3) == GANC_OK);
     /* Two outputs that do not exist yet, spelt differently. */
     cli_file outputs[] = {{"--csv", fresh}};
-    CHECK(cli_check_output("ganc x", (cli_file){"--grid", fresh2}, outputs, 1) == GANC_ERR_ARG &&
+    CHECK(cli_check_output((cli_file){"--grid", fresh2}, outputs, 1) == GANC_ERR_ARG &&
           message_has("--grid") && message_has("is the same file as --csv"));
     unlink(link_soft), unlink(link_hard), unlink(ck), unlink(inside), rmdir(data), rmdir(dir);
 }

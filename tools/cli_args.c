@@ -39,7 +39,7 @@ static bool inside_folder(const char *folder, const char *file) {
     return strncmp(folder, file, n) == 0 && (file[n] == '/' || strcmp(folder, "/") == 0);
 }
 
-ganc_status cli_check_output(const char *command, cli_file out, const cli_file *inputs, int n_inputs) {
+ganc_status cli_check_output(cli_file out, const cli_file *inputs, int n_inputs) {
     if (!out.path) return GANC_OK;
     struct stat so, si;
     bool out_exists = stat(out.path, &so) == 0;
@@ -53,12 +53,11 @@ ganc_status cli_check_output(const char *command, cli_file out, const cli_file *
                                             : out_resolved && canonical_path(in->path, in_abs) &&
                                                   strcmp(out_abs, in_abs) == 0;
         if (same)
-            return GANC_ERR(GANC_ERR_ARG, "%s: %s %s is the same file as %s %s: refusing to write over it", command,
-                            out.option, out.path, in->option, in->path);
+            return GANC_ERR(GANC_ERR_ARG, "%s %s is the same file as %s %s: refusing to write over it", out.option, out.path, in->option, in->path);
         if (out_exists && in_exists && S_ISDIR(si.st_mode) && out_resolved && realpath(in->path, in_abs) &&
             inside_folder(in_abs, out_abs))
-            return GANC_ERR(GANC_ERR_ARG, "%s: %s %s already exists inside the folder %s %s: refusing to write over "
-                            "an input's file", command, out.option, out.path, in->option, in->path);
+            return GANC_ERR(GANC_ERR_ARG, "%s %s already exists inside the folder %s %s: refusing to write over "
+                            "an input's file", out.option, out.path, in->option, in->path);
     }
     return GANC_OK;
 }

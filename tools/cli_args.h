@@ -16,12 +16,13 @@ typedef struct {
     const char *option, *path; /* path NULL: the option was not given, skipped */
 } cli_file;
 
-/* GANC_ERR_ARG (message naming both options) when writing `out` would
+/* GANC_ERR_ARG (the message names both options and paths; the caller
+ * prefixes its command, "ganc export: ") when writing `out` would
  * replace an input: the same file however spelt (./a, a, a symlink or a
  * hard link: compared by st_dev and st_ino), or an existing file inside an
  * input folder (a data set's images or labels). Also when `out` is the
  * path of another output in `inputs` that does not exist yet. Every command
  * that writes files calls it before it opens anything for writing. */
-ganc_status cli_check_output(const char *command, cli_file out, const cli_file *inputs, int n_inputs);
+ganc_status cli_check_output(cli_file out, const cli_file *inputs, int n_inputs);
 
 #endif

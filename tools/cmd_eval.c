@@ -130,9 +130,9 @@ static ganc_status check_outputs(const eval_options *o, const char *csv_path) {
     for (int i = 0; i < o->n_checkpoints; i++) inputs[n++] = (cli_file){"--checkpoint", o->checkpoints[i]};
     inputs[n++] = (cli_file){"--data", o->data};
     inputs[n++] = (cli_file){"--labels", o->labels};
-    ganc_status st = cli_check_output("ganc eval", (cli_file){o->csv ? "--csv" : "the default CSV", csv_path}, inputs, n);
+    ganc_status st = cli_check_output((cli_file){o->csv ? "--csv" : "the default CSV", csv_path}, inputs, n);
     inputs[n++] = (cli_file){o->csv ? "--csv" : "the default CSV", csv_path};
-    return st ? st : cli_check_output("ganc eval", (cli_file){"--grid", o->grid}, inputs, n);
+    return st ? st : cli_check_output((cli_file){"--grid", o->grid}, inputs, n);
 }
 
 /* The recipe that wrote a checkpoint, read from its metadata. */
@@ -154,7 +154,7 @@ int cmd_eval(int argc, char **argv) {
     char csv_path[1100];
     eval_csv_path(&o, csv_path, sizeof csv_path);
     if (check_outputs(&o, csv_path)) {
-        fprintf(stderr, "%s\n", ganc_error_message());
+        fprintf(stderr, "ganc eval: %s\n", ganc_error_message());
         return 1;
     }
     char recipe[64];

@@ -135,8 +135,8 @@ int cmd_export(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    if (cli_check_output("ganc export", (cli_file){"--out", a.out}, &(cli_file){"--checkpoint", a.checkpoint}, 1)) {
-        fprintf(stderr, "%s\n", ganc_error_message());
+    if (cli_check_output((cli_file){"--out", a.out}, &(cli_file){"--checkpoint", a.checkpoint}, 1)) {
+        fprintf(stderr, "ganc export: %s\n", ganc_error_message());
         return 1;
     }
     trainer tr;

@@ -50,9 +50,9 @@ static ganc_status check_outputs(const char *ckpt, const char *input, const char
     snprintf(labels, sizeof labels, "%s/labels.csv", eval ? eval : "");
     cli_file inputs[] = {{"--checkpoint", ckpt}, {"--input", input}, {"--eval", eval},
                          {"--eval's labels", eval ? labels : NULL}, {"--out", out}};
-    ganc_status st = cli_check_output("ganc pinch", (cli_file){"--out", out}, inputs, 4);
-    if (!st) st = cli_check_output("ganc pinch", (cli_file){"--params", params}, inputs, 5);
-    if (!st) st = cli_check_output("ganc pinch", (cli_file){"--grid", grid_path}, inputs, 4);
+    ganc_status st = cli_check_output((cli_file){"--out", out}, inputs, 4);
+    if (!st) st = cli_check_output((cli_file){"--params", params}, inputs, 5);
+    if (!st) st = cli_check_output((cli_file){"--grid", grid_path}, inputs, 4);
     return st;
 }
 
@@ -305,7 +305,7 @@ int cmd_pinch(int argc, char **argv) {
     if (image_out && !image_write_supported(image_out))
         return usage_error("%s: expected a file name ending in .png, .jpg or .jpeg", image_out);
     if (check_outputs(ckpt, input, eval, out, params, grid_path)) {
-        fprintf(stderr, "%s\n", ganc_error_message());
+        fprintf(stderr, "ganc pinch: %s\n", ganc_error_message());
         return 1;
     }
     if (size == 0) size = single ? 256 : 128;
