@@ -154,7 +154,7 @@ ganc_status eval_regressor(const eval_options *o, FILE *out) {
         return st;
     }
     fflush(out);
-    st = eval_csv_write(path, csv, text);
+    st = eval_csv_write(path, csv, &text);
     if (!st) fprintf(out, "\ncsv: %s\n", path);
     return st;
 }

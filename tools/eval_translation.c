@@ -327,7 +327,7 @@ static ganc_status write_results(const eval_options *o, const translation_metric
             ms[0].n_b, ms[0].paired ? "; L1/PSNR against the B image of the same name" :
                                       "; A and B names differ: no true B images, L1/PSNR not measured");
     fflush(out);
-    ganc_status st = eval_csv_write(path, csv, text);
+    ganc_status st = eval_csv_write(path, csv, &text);
     if (!st) fprintf(out, "csv: %s\n", path);
     return st;
 }

@@ -148,3 +148,11 @@ if [ $status -eq 1 ] && grep -q '^| all | ' <<<"$out" &&
 else
     echo "FAIL eval_table_before_csv_error: exit $status, stdout ${out:0:200}, stderr $(head -c 300 "$work/err")"
 fi
+out=$("$GANC" eval --checkpoint "$work/e1/checkpoints/latest.safetensors" --data "$work/faces/images" \
+    --labels "$work/faces/labels.csv" --csv "$work/eval.csv" 2>&1)
+if [ "$(head -n 1 "$work/eval.csv" 2>/dev/null)" = "run,label,images,mae,rmse,r2,mean_mae" ] &&
+    grep -q '^e1,all,12,' "$work/eval.csv" && [ "$(grep -c '^| ' <<<"$out")" -eq "$(($(wc -l <"$work/eval.csv") + 1))" ]; then
+    echo "PASS eval_csv_holds_the_table"
+else
+    echo "FAIL eval_csv_holds_the_table: $(head -c 300 "$work/eval.csv" 2>&1) / ${out:0:300}"
+fi
