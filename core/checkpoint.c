@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "core/backend.h"
+#include "core/file_open.h"
 
 struct checkpoint {
     char *origin;
@@ -610,7 +611,7 @@ ganc_status checkpoint_read_memory(const char *origin, const void *data, size_t 
 
 ganc_status checkpoint_read(const char *path, unsigned flags, checkpoint **out) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return GANC_ERR(GANC_ERR_IO, "cannot open checkpoint %s: %s", path, strerror(errno));
     unsigned char *data = NULL;
     size_t size = 0;

@@ -5,6 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "core/file_open.h"
 
 #define NAME_MAX_LEN 96
 #define VALUE_MAX_LEN 1024
@@ -57,9 +60,15 @@ static entry *find_entry(const config *c, const char *section, const char *key) 
 
 static ganc_status add_entry(config *c, const char *section, const char *key, const char *value, const char *origin,
                              int line) {
-    if (strlen(section) >= NAME_MAX_LEN || strlen(key) >= NAME_MAX_LEN || strlen(value) >= VALUE_MAX_LEN)
-        return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: section, key or value too long (limits %d, %d, %d characters)",
-                        origin, line, NAME_MAX_LEN - 1, NAME_MAX_LEN - 1, VALUE_MAX_LEN - 1);
+    if (strlen(section) >= NAME_MAX_LEN)
+        return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: the section name is %zu characters long: at most %d", origin, line,
+                        strlen(section), NAME_MAX_LEN - 1);
+    if (strlen(key) >= NAME_MAX_LEN)
+        return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: the key is %zu characters long: at most %d", origin, line,
+                        strlen(key), NAME_MAX_LEN - 1);
+    if (strlen(value) >= VALUE_MAX_LEN)
+        return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: the value of %s is %zu characters long: at most %d", origin, line,
+                        key, strlen(value), VALUE_MAX_LEN - 1);
     if (c->n_entries == c->cap_entries) {
         size_t cap = c->cap_entries ? 2 * c->cap_entries : 32;
         entry *grown = realloc(c->entries, cap * sizeof *grown);
@@ -120,27 +129,65 @@ static ganc_status parse_line(config *c, char *line, const char *origin, int num
     return add_entry(c, section, key, value, origin, number);
 }
 
+/* The length of a line without its comment: 0 for a comment line, the
+ * text before an inline comment (a # or ; after whitespace, as parse_line
+ * cuts it) otherwise. Long comments never make a line too long. */
+static size_t content_length(const char *p, size_t len) {
+    size_t i = 0;
+    while (i < len && isspace((unsigned char)p[i])) i++;
+    if (i < len && (p[i] == '#' || p[i] == ';')) return 0;
+    for (; i < len; i++)
+        if ((p[i] == '#' || p[i] == ';') && i > 0 && isspace((unsigned char)p[i - 1])) return i;
+    return len;
+}
+
+/* What is too long on a line that does not fit the line buffer: the
+ * section name, the key or the value, each with its limit. */
+static ganc_status line_too_long(const char *p, size_t len, const char *origin, int number) {
+    size_t start = 0, end = len;
+    while (start < len && isspace((unsigned char)p[start])) start++;
+    while (end > start && isspace((unsigned char)p[end - 1])) end--;
+    if (p[start] == '[')
+        return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: the section name is %zu characters long: at most %d", origin, number,
+                        end - start, NAME_MAX_LEN - 1);
+    const char *eq = memchr(p, '=', len);
+    if (!eq)
+        return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: a line of %zu characters without '=': expected key = value", origin,
+                        number, len);
+    size_t key_len = (size_t)(eq - p) - start;
+    while (key_len && isspace((unsigned char)p[start + key_len - 1])) key_len--;
+    if (key_len >= NAME_MAX_LEN)
+        return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: the key is %zu characters long: at most %d", origin, number, key_len,
+                        NAME_MAX_LEN - 1);
+    const char *value = eq + 1;
+    while (value < p + end && isspace((unsigned char)*value)) value++;
+    return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: the value of %.*s is %zu characters long: at most %d", origin, number,
+                    (int)key_len, p + start, (size_t)(p + end - value), VALUE_MAX_LEN - 1);
+}
+
 ganc_status config_parse_string(config *c, const char *text, const char *origin) {
     char section[NAME_MAX_LEN] = "", line[VALUE_MAX_LEN + 2 * NAME_MAX_LEN];
     int number = 0;
+    /* A UTF-8 byte order mark, as Windows editors write, is not part of the first line. */
+    if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) text += 3;
     for (const char *p = text; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        /* Lines end in LF, CRLF or a lone CR (old Mac editors). */
+        size_t len = strcspn(p, "\r\n");
+        size_t next = len + (p[len] == '\r' && p[len + 1] == '\n' ? 2 : p[len] ? 1 : 0);
         number++;
-        if (len >= sizeof line) return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: line too long", origin, number);
-        memcpy(line, p, len);
-        line[len] = '\0';
-        if (memchr(line, '\0', len) != NULL && strlen(line) != len)
-            return GANC_ERR(GANC_ERR_FORMAT, "%s:%d: contains a NUL byte", origin, number);
+        size_t used = content_length(p, len);
+        if (used >= sizeof line) return line_too_long(p, used, origin, number);
+        memcpy(line, p, used);
+        line[used] = '\0';
         ganc_status st = parse_line(c, line, origin, number, section);
         if (st) return st;
-        p += len + (nl ? 1 : 0);
+        p += next;
     }
     return GANC_OK;
 }
 
 ganc_status config_load_file(config *c, const char *path) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return GANC_ERR(GANC_ERR_IO, "config %s: cannot open: %s", path, strerror(errno));
     char *text = NULL;
     size_t size = 0, cap = 0;
@@ -282,11 +329,17 @@ ganc_status config_real(config *c, const char *section, const char *key, double 
 }
 
 ganc_status config_bool(config *c, const char *section, const char *key, bool def, bool *out) {
-    static const char *const choices[] = {"false", "true", "no", "yes", "0", "1", "off", "on", NULL};
-    int index = def ? 1 : 0;
-    ganc_status st = config_choice(c, section, key, def ? "true" : "false", choices, &index);
-    if (st) return st;
-    *out = index % 2 == 1;
+    /* Any case: INI files written by hand or by Python say True and FALSE too. */
+    static const char *const choices[] = {"false", "true", "no", "yes", "0", "1", "off", "on"};
+    entry *e = lookup(c, section, key);
+    *out = def;
+    if (e) {
+        size_t i = 0;
+        while (i < sizeof choices / sizeof choices[0] && strcasecmp(e->value, choices[i]) != 0) i++;
+        if (i == sizeof choices / sizeof choices[0])
+            return bad_value(e, "true or false (also yes/no, on/off, 1/0, in any case)");
+        *out = i % 2 == 1;
+    }
     return note_asked(c, section, key, *out ? "true" : "false");
 }
 

@@ -1,15 +1,13 @@
 #include "data/image_grid.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <stb_image_write.h>
-
 #include "core/backend.h"
+#include "data/image_io.h"
 
 static uint8_t to_byte(real v) {
     double x = ((double)v + 1) * 127.5 + 0.5;
@@ -44,20 +42,12 @@ ganc_status image_grid_write(const char *path, const real *const *images, int n_
                         out[3 * x + k] = to_byte(chw[(size_t)(c == 3 ? k : 0) * hw + (size_t)y * (size_t)w + (size_t)x]);
             }
         }
-    size_t tmp_size = strlen(path) + 5;
-    char *tmp = malloc(tmp_size);
-    ganc_status st = GANC_OK;
-    if (!tmp) {
-        st = GANC_ERR(GANC_ERR_MEMORY, "image grid %s: out of memory", path);
-    } else {
-        snprintf(tmp, tmp_size, "%s.tmp", path);
-        if (!stbi_write_png(tmp, (int)gw, (int)gh, 3, pixels, (int)stride))
-            st = GANC_ERR(GANC_ERR_IO, "image grid %s: cannot write %s", path, tmp);
-        else if (rename(tmp, path) != 0)
-            st = GANC_ERR(GANC_ERR_IO, "image grid %s: cannot rename %s to it: %s", path, tmp, strerror(errno));
-        if (st) remove(tmp);
+    ganc_status st = image_write(path, &(image){(int)gw, (int)gh, 3, pixels}, 95);
+    if (st) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", ganc_error_message());
+        st = GANC_ERR(st, "image grid %s: cannot write it: %s", path, why);
     }
-    free(tmp);
     free(pixels);
     return st;
 }

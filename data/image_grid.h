@@ -5,8 +5,9 @@
  * real A, fake B, rec A, real B, fake A, rec B), row i its sample i. Cells
  * are separated by IMAGE_GRID_GAP white pixels. Values in [-1, 1] map to
  * bytes round((v + 1) * 127.5), clamped; NaN shows black. One-channel
- * batches (masks) show grey. The PNG is written to PATH.tmp and renamed,
- * so a viewer never sees a half-written file. */
+ * batches (masks) show grey. PATH's extension picks PNG or JPEG (.png, .jpg,
+ * .jpeg; anything else is refused, image_write), written to PATH.tmp and
+ * renamed, so a viewer never sees a half-written file. */
 
 #include "core/real.h"
 #include "core/tensor.h"

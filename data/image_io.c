@@ -15,10 +15,12 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include "core/file_open.h"
+
 #define MAX_FILE_BYTES (1L << 30)
 
 static ganc_status read_file(const char *path, uint8_t **data, size_t *size) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return GANC_ERR(GANC_ERR_IO, "image %s: cannot open: %s", path, strerror(errno));
     long n = -1;
     if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
@@ -385,7 +387,7 @@ static ganc_status check_limit(const char *path, long max_pixels) {
 ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out) {
     ganc_status st = check_limit(path, max_pixels);
     if (st) return st;
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return GANC_ERR(GANC_ERR_IO, "image %s: cannot open: %s", path, strerror(errno));
     uint8_t *prefix = malloc(PROBE_PREFIX);
     if (!prefix) {
@@ -487,10 +489,20 @@ static void write_bytes(void *ctx, void *data, int size) {
     if (!w->failed && fwrite(data, 1, (size_t)size, w->f) != (size_t)size) w->failed = errno ? errno : EIO;
 }
 
-ganc_status image_write(const char *path, const image *img, int jpeg_quality) {
+static bool is_png_name(const char *path) {
     const char *dot = strrchr(path, '.');
-    bool png = dot && strcasecmp(dot, ".png") == 0;
-    bool jpeg = dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0);
+    return dot && strcasecmp(dot, ".png") == 0;
+}
+
+static bool is_jpeg_name(const char *path) {
+    const char *dot = strrchr(path, '.');
+    return dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0);
+}
+
+bool image_write_supported(const char *path) { return is_png_name(path) || is_jpeg_name(path); }
+
+ganc_status image_write(const char *path, const image *img, int jpeg_quality) {
+    bool png = is_png_name(path), jpeg = is_jpeg_name(path);
     if (!png && !jpeg)
         return GANC_ERR(GANC_ERR_ARG, "image %s: cannot write this format (expected .png, .jpg or .jpeg)", path);
     if (!img || !img->pixels || img->width < 1 || img->height < 1 || img->width > IMAGE_MAX_SIDE ||

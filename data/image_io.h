@@ -57,6 +57,10 @@ void image_free(image *img);
  * is written to `path`.tmp and renamed, so a reader never sees half of it. */
 ganc_status image_write(const char *path, const image *img, int jpeg_quality);
 
+/* Whether image_write can write `path`: its extension is .png, .jpg or
+ * .jpeg (any case). Commands ask before they compute what they will write. */
+bool image_write_supported(const char *path);
+
 /* (C,H,W) values in [-1, 1] (C = 1 or 3) to an 8-bit image: round((v + 1) * 127.5),
  * clamped to 0..255. Free with image_free. */
 ganc_status image_from_chw(const real *chw /* (C,H,W) */, int channels, int height, int width, image *out);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file_open.h"
+
 /* ---- reading records ---- */
 
 typedef struct {
@@ -23,7 +25,7 @@ typedef struct {
 
 /* The file into a NUL-terminated buffer (fields are unquoted in place). */
 static ganc_status read_text(const char *path, char **text, size_t *size) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return GANC_ERR(GANC_ERR_IO, "labels %s: cannot open: %s", path, strerror(errno));
     long n = -1;
     if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/file_open.h"
+
 struct metrics_csv {
     FILE *f;
     char *path;
@@ -45,7 +47,7 @@ static ganc_status add_column(metrics_csv *m, const char *name, size_t len) {
 /* The whole file, NUL-terminated; NULL with *size 0 when it does not exist. */
 static ganc_status read_file(const char *path, char **text, size_t *size) {
     *text = NULL, *size = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return errno == ENOENT ? GANC_OK : GANC_ERR(GANC_ERR_IO, "metrics csv %s: cannot read: %s", path, strerror(errno));
     size_t cap = 0;
     ganc_status st = GANC_OK;

@@ -1,4 +1,5 @@
 /* INI configs: values, defaults, overrides, and every error names file:line and the valid choices. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,5 +110,95 @@ TEST(config_malformed_files_are_errors) {
     config *c = config_new();
     CHECK(config_load_file(c, "/nonexistent/exp.ini") == GANC_ERR_IO);
     CHECK(strstr(ganc_error_message(), "/nonexistent/exp.ini") != NULL);
+    config_free(c);
+}
+
+TEST(config_bools_accept_any_case) {
+    const char *yes[] = {"true", "True", "TRUE", "yes", "Yes", "on", "ON", "1"};
+    const char *no[] = {"false", "False", "FALSE", "no", "NO", "off", "Off", "0"};
+    for (int i = 0; i < 16; i++) {
+        const char *v = i < 8 ? yes[i] : no[i - 8];
+        char text[64];
+        snprintf(text, sizeof text, "[train]\nflip = %s\n", v);
+        config *c = config_new();
+        REQUIRE(c && config_parse_string(c, text, "b.ini") == GANC_OK);
+        bool flip = i >= 8;
+        CHECK_MSG(config_bool(c, "train", "flip", i >= 8, &flip) == GANC_OK && flip == (i < 8), "value %s", v);
+        config_free(c);
+    }
+    /* --set goes through the same reader. */
+    config *c = config_new();
+    REQUIRE(c && config_set(c, "train.flip=FALSE") == GANC_OK);
+    bool flip = true;
+    CHECK(config_bool(c, "train", "flip", true, &flip) == GANC_OK && !flip);
+    REQUIRE(config_set(c, "train.flip=maybe") == GANC_OK);
+    CHECK(config_bool(c, "train", "flip", true, &flip) == GANC_ERR_ARG);
+    CHECK(strstr(ganc_error_message(), "[train] flip = \"maybe\": expected true or false") != NULL);
+    config_free(c);
+}
+
+TEST(config_accepts_bom_crlf_and_cr_only_lines) {
+    const char *texts[] = {"\xEF\xBB\xBF[train]\nsteps = 7\nlr = 0.5\n", "[train]\r\nsteps = 7\r\nlr = 0.5\r\n",
+                           "[train]\rsteps = 7\rlr = 0.5\r", "\xEF\xBB\xBF[train]\r\n\r\nsteps = 7\rlr = 0.5"};
+    for (int i = 0; i < 4; i++) {
+        config *c = config_new();
+        REQUIRE(c);
+        CHECK_MSG(config_parse_string(c, texts[i], "eol.ini") == GANC_OK, "case %d: %s", i, ganc_error_message());
+        long steps = 0;
+        double lr = 0;
+        CHECK_MSG(config_int(c, "train", "steps", 1, 1, 100, &steps) == GANC_OK && steps == 7, "case %d", i);
+        CHECK_MSG(config_real(c, "train", "lr", 1, 0, 1, &lr) == GANC_OK && lr == 0.5, "case %d", i);
+        CHECK(config_check_unused(c) == GANC_OK);
+        config_free(c);
+    }
+    /* Line numbers count CR-only lines too. */
+    config *c = config_new();
+    REQUIRE(c);
+    CHECK(config_parse_string(c, "[train]\rsteps = 7\rjust words\r", "eol.ini") == GANC_ERR_FORMAT);
+    CHECK(strstr(ganc_error_message(), "eol.ini:3:") != NULL);
+    config_free(c);
+}
+
+/* "[train]\n" + the line; the error message or "" when it parses. */
+static const char *parse_long_line(const char *line) {
+    size_t n = strlen(line);
+    char *text = malloc(n + 16);
+    if (!text) return "out of memory";
+    snprintf(text, n + 16, "[train]\n%s\n", line);
+    config *c = config_new();
+    ganc_status st = c ? config_parse_string(c, text, "long.ini") : GANC_ERR_MEMORY;
+    config_free(c);
+    free(text);
+    return st ? ganc_error_message() : "";
+}
+
+TEST(config_too_long_lines_name_the_part_and_limit) {
+    static char key[300], value[3000], line[3400];
+    memset(key, 'k', 200), key[200] = '\0';
+    memset(value, 'v', 2000), value[2000] = '\0';
+    snprintf(line, sizeof line, "%s = 1", key);
+    const char *m = parse_long_line(line);
+    CHECK_MSG(strstr(m, "long.ini:2: the key is 200 characters long: at most 95"), "%s", m);
+    snprintf(line, sizeof line, "name = %s", value);
+    m = parse_long_line(line);
+    CHECK_MSG(strstr(m, "long.ini:2: the value of name is 2000 characters long: at most 1023"), "%s", m);
+    snprintf(line, sizeof line, "name = %.1100s", value); /* fits the line, not the value */
+    m = parse_long_line(line);
+    CHECK_MSG(strstr(m, "the value of name is 1100 characters long: at most 1023"), "%s", m);
+    snprintf(line, sizeof line, "[%s]", value);
+    m = parse_long_line(line);
+    CHECK_MSG(strstr(m, "the section name is 2002 characters long: at most 95"), "%s", m);
+    /* A long comment is no reason to refuse a line. */
+    snprintf(line, sizeof line, "name = short  # %s", value);
+    CHECK_MSG(!*parse_long_line(line), "%s", parse_long_line(line));
+    snprintf(line, sizeof line, "# %s", value);
+    CHECK(!*parse_long_line(line));
+}
+
+TEST(config_load_file_refuses_a_folder) {
+    config *c = config_new();
+    REQUIRE(c);
+    CHECK(config_load_file(c, "/tmp") == GANC_ERR_IO);
+    CHECK(strstr(ganc_error_message(), "config /tmp: cannot open: Is a directory") != NULL);
     config_free(c);
 }

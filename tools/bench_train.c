@@ -116,7 +116,15 @@ static int parse(int argc, char **argv, bench_opts *o, char storage[4][64]) {
         int n;
         if (strcmp(a, "--json") == 0) { o->json = true; continue; }
         if (strcmp(a, "--tf32") == 0) { o->tf32 = true; continue; }
-        if (!v) return usage(argv[0]);
+        if (!v) {
+            static const char *const valued = " --config --device --init --inputs --dump-init --set --size --batch "
+                                              "--iters --warmup --blocks --ngf --ndf --seed ";
+            char padded[80];
+            snprintf(padded, sizeof padded, " %.70s ", a);
+            fprintf(stderr, "ganc bench %s: %s %s\n", argv[0], strstr(valued, padded) ? "a value is missing after"
+                                                                                       : "unknown option", a);
+            return usage(argv[0]);
+        }
         i++;
         if (strcmp(a, "--config") == 0) o->config_path = v;
         else if (strcmp(a, "--device") == 0) o->device = v;

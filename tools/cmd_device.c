@@ -8,10 +8,18 @@
 int cmd_device(int argc, char **argv) {
     const char *text = "auto";
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: ganc device [--device cpu|cuda[:N]|auto]\n"
+                   "Prints the device that a command given this --device would run on (why, on stderr, when\n"
+                   "auto falls back to the CPU); exits 1 when that device is not usable.\n"
+                   "  --device D   cpu, cuda, cuda:N or auto (default auto: the first GPU if CUDA works, else cpu)\n"
+                   "  --help       this text\n");
+            return 0;
+        }
         if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
             text = argv[++i];
         } else {
-            fprintf(stderr, "device: unknown argument %s (usage: ganc device [--device cpu|cuda[:N]|auto])\n",
+            fprintf(stderr, "ganc device: unknown option %s (usage: ganc device [--device cpu|cuda[:N]|auto])\n",
                     argv[i]);
             return 2;
         }

@@ -8,26 +8,33 @@
 
 #include "layers/architectures.h"
 #include "layers/module.h"
+#include "tools/cli_args.h"
 #include "tools/commands.h"
 #include "tools/export.h"
 #include "tools/onnx_info.h"
 #include "tools/trainer.h"
 
-static int usage(FILE *out) {
+static void usage(FILE *out) {
     fprintf(out, "usage: ganc export --checkpoint C --net NAME --format onnx|safetensors --out FILE\n"
-                    "                   [--opset %d] [--input-shape NxCxHxW|NxF | --dynamic]\n"
-                    "  --opset         ONNX opset, %d..%d (default %d)\n"
-                    "  --input-shape   the ONNX input, NxCxHxW or NxF for an MLP (default 1 x in_channels x crop_size x\n"
-                    "                  crop_size; 1 x in_features for an MLP)\n"
-                    "  --dynamic       ONNX input with symbolic batch, height and width\n",
+                 "                   [--opset %d] [--input-shape NxCxHxW|NxF | --dynamic]\n"
+                 "One network of a training checkpoint as an ONNX model or as safetensors under the PyTorch names\n"
+                 "(docs/export.md).\n"
+                 "  --checkpoint C  a checkpoint written by ganc train\n"
+                 "  --net NAME      the network to export (G_A, G_B, D_A, ...; an unknown name lists them)\n"
+                 "  --format F      onnx or safetensors\n"
+                 "  --out FILE      the file to write (never one of the inputs)\n"
+                 "  --opset N       ONNX opset, %d..%d (default %d)\n"
+                 "  --input-shape   the ONNX input, NxCxHxW or NxF for an MLP (default 1 x in_channels x crop_size x\n"
+                 "                  crop_size; 1 x in_features for an MLP)\n"
+                 "  --dynamic       ONNX input with symbolic batch, height and width\n"
+                 "  --help          this text\n",
             ONNX_OPSET_DEFAULT, ONNX_OPSET_MIN, ONNX_OPSET_MAX, ONNX_OPSET_DEFAULT);
-    return 2;
 }
 
 typedef struct {
     const char *checkpoint, *net, *format, *out, *input_shape;
     int opset;
-    bool dynamic;
+    bool dynamic, help;
 } export_args;
 
 /* "1x3x256x256", or "1x512" for a network on feature vectors (an MLP). */
@@ -53,6 +60,10 @@ static ganc_status parse_shape(const char *text, int shape[4], int *ndim) {
 static ganc_status parse_args(int argc, char **argv, export_args *a) {
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(k, "--help") == 0 || strcmp(k, "-h") == 0) {
+            a->help = true;
+            return GANC_OK;
+        }
         if (strcmp(k, "--dynamic") == 0) {
             a->dynamic = true;
             continue;
@@ -125,11 +136,19 @@ static ganc_status export_onnx(trainer *tr, network *net, const export_args *a, 
 }
 
 int cmd_export(int argc, char **argv) {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) return usage(stdout), 0;
     export_args a = {0};
     if (parse_args(argc, argv, &a)) {
+        fprintf(stderr, "ganc %s\n", ganc_error_message());
+        usage(stderr);
+        return 2;
+    }
+    if (a.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (cli_check_output((cli_file){"--out", a.out}, &(cli_file){"--checkpoint", a.checkpoint}, 1)) {
         fprintf(stderr, "ganc export: %s\n", ganc_error_message());
-        return usage(stderr);
+        return 1;
     }
     trainer tr;
     ganc_status st = trainer_open_checkpoint(&tr, a.checkpoint);

@@ -1,6 +1,7 @@
 /* ganc gradcheck [OP_OR_CASE...] [--precision f32|f64|both] [--list]
  * The float64 checks run in bin/ganc-f64, the CPU build with real = double,
  * which this command runs from beside itself. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,19 +46,28 @@ static int run_here(int n_names, char **names) {
     return failed ? 1 : 0;
 }
 
-/* Runs the same selection in the other-precision binary next to this one. */
-static int run_sibling(const char *sibling, int n_names, char **names) {
+/* The other-precision binary's path (beside this one) into path; false
+ * with a message when it is not there or cannot be run. */
+static bool find_sibling(const char *sibling, char path[PATH_MAX]) {
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
     if (n <= 0) {
-        fprintf(stderr, "gradcheck: cannot locate this executable to find %s\n", sibling);
-        return 2;
+        fprintf(stderr, "ganc gradcheck: cannot locate this executable to find %s\n", sibling);
+        return false;
     }
     self[n] = '\0';
     char *slash = strrchr(self, '/');
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%.*s/%s", (int)(slash ? slash - self : 0), self, sibling);
-    char *args[64] = {path, "gradcheck", "--precision", "here"};
+    snprintf(path, PATH_MAX, "%.*s/%s", (int)(slash ? slash - self : 0), self, sibling);
+    if (access(path, X_OK) == 0) return true;
+    fprintf(stderr, "ganc gradcheck: the %s checks run in %s, which is missing or not executable: %s (build it "
+                    "with `make bin/%s`, or choose --precision %s)\n",
+            REAL_IS_DOUBLE ? "float32" : "float64", path, strerror(errno), sibling, REAL_IS_DOUBLE ? "f64" : "f32");
+    return false;
+}
+
+/* Runs the same selection in the other-precision binary at `path`. */
+static int run_sibling(const char *path, int n_names, char **names) {
+    char *args[64] = {(char *)path, "gradcheck", "--precision", "here"};
     int k = 4;
     for (int i = 0; i < n_names && k < 63; i++) args[k++] = names[i];
     args[k] = NULL;
@@ -69,8 +79,8 @@ static int run_sibling(const char *sibling, int n_names, char **names) {
     }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127) {
-        fprintf(stderr, "gradcheck: cannot run %s (build it with `make bin/%s`)\n", path, sibling);
-        return 2;
+        fprintf(stderr, "ganc gradcheck: %s did not run to its end\n", path);
+        return 1;
     }
     return WEXITSTATUS(status);
 }
@@ -86,13 +96,17 @@ int cmd_gradcheck(int argc, char **argv) {
             for (size_t k = 0; k < gradcheck_case_count(); k++)
                 printf("%-34s %s\n", gradcheck_case_at(k)->name, op_name(gradcheck_case_at(k)->op));
             return 0;
-        } else if (strcmp(argv[i], "--help") == 0) {
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: ganc gradcheck [OP|CASE ...] [--precision f32|f64|both] [--list]\n"
-                   "Checks backward passes against central differences: float64 bound %s, float32 looser.\n",
-                   "1e-6");
+                   "Checks every op's backward pass against central differences (float64 bound 1e-6, float32\n"
+                   "looser); exits 1 when a check fails or cannot run.\n"
+                   "  OP|CASE       only these ops or cases (default: all; --list names them)\n"
+                   "  --precision   f32, f64 or both (default both; f64 runs bin/ganc-f64, which must be built)\n"
+                   "  --list        list the cases and their ops, run nothing\n"
+                   "  --help        this text\n");
             return 0;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "gradcheck: unknown option %s\n", argv[i]);
+            fprintf(stderr, "ganc gradcheck: unknown option %s (see ganc gradcheck --help)\n", argv[i]);
             return 2;
         } else if (n_names < 64) {
             names[n_names++] = argv[i];
@@ -105,11 +119,13 @@ int cmd_gradcheck(int argc, char **argv) {
         return 2;
     }
     const char *sibling = REAL_IS_DOUBLE ? "ganc" : "ganc-f64";
+    char path[PATH_MAX];
+    if (!find_sibling(sibling, path)) return 1;
     if (strcmp(precision, "both") == 0) {
         int here = run_here(n_names, names);
         if (here == 2) return 2;
-        int there = run_sibling(sibling, n_names, names);
+        int there = run_sibling(path, n_names, names);
         return here ? here : there;
     }
-    return run_sibling(sibling, n_names, names);
+    return run_sibling(path, n_names, names);
 }

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include "core/checkpoint.h"
+#include "core/file_open.h"
 #include "tools/commands.h"
 #include "tools/onnx_info.h"
 
@@ -46,7 +47,7 @@ static void print_groups(const checkpoint *ck) {
  * the safetensors reader and its errors. */
 static bool looks_like_onnx(const char *path) {
     unsigned char head[9];
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return false;
     bool full = fread(head, 1, sizeof head, f) == sizeof head;
     fclose(f);
@@ -68,23 +69,52 @@ static int info_onnx(const char *path) {
     return 0;
 }
 
+static void usage(FILE *out) {
+    fprintf(out, "usage: ganc info FILE [--tensors]\n"
+                 "Describes a checkpoint, any safetensors file or an ONNX model: its metadata, tensors grouped by\n"
+                 "prefix and the config it was trained with.\n"
+                 "  FILE        a .safetensors file (checkpoint or export) or an .onnx model\n"
+                 "  --tensors   also every tensor with its shape and a crc32 of its values (safetensors only)\n"
+                 "  --help      this text\n");
+}
+
 int cmd_info(int argc, char **argv) {
-    bool all = argc == 3 && strcmp(argv[2], "--tensors") == 0;
-    if (argc != 2 && !all) {
-        fprintf(stderr, "usage: ganc info FILE [--tensors]   (--tensors: every tensor with its shape and a crc32 of its values)\n");
+    const char *path = NULL;
+    bool all = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--tensors") == 0) {
+            all = true;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "ganc info: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return 2;
+        } else if (path) {
+            fprintf(stderr, "ganc info: one FILE at a time, got %s and %s\n", path, argv[i]);
+            return 2;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "ganc info: FILE is missing\n");
+        usage(stderr);
         return 2;
     }
-    if (looks_like_onnx(argv[1])) {
-        if (!all) return info_onnx(argv[1]);
-        fprintf(stderr, "ganc info: --tensors lists safetensors files; %s is an ONNX model\n", argv[1]);
+    if (looks_like_onnx(path)) {
+        if (!all) return info_onnx(path);
+        fprintf(stderr, "ganc info: --tensors lists safetensors files; %s is an ONNX model\n", path);
         return 2;
     }
     checkpoint *ck;
-    if (checkpoint_read(argv[1], CHECKPOINT_ALLOW_NO_CRC, &ck)) {
+    if (checkpoint_read(path, CHECKPOINT_ALLOW_NO_CRC, &ck)) {
         fprintf(stderr, "ganc info: %s\n", ganc_error_message());
         return 1;
     }
-    printf("%s\n", argv[1]);
+    printf("%s\n", path);
     for (size_t i = 0; i < checkpoint_meta_count(ck); i++) {
         const char *value, *key = checkpoint_meta_at(ck, i, &value);
         if (strcmp(key, "config") == 0) continue;

@@ -18,11 +18,42 @@
 
 #define EVAL_CHUNK 32
 
-static int usage(void) {
-    fprintf(stderr, "usage: ganc pinch --checkpoint C --input PHOTO --out VIRTUAL.png [--params OUT.csv] [--size S]\n"
-                    "       ganc pinch --checkpoint C --eval DIR [--grid FILE] [--grid-rows K] [--size S]\n"
-                    "  --size: side of the rendered virtual faces and grid cells (default 256; grid 128)\n");
+static void usage(FILE *out) {
+    fprintf(out, "usage: ganc pinch --checkpoint C --input PHOTO --out VIRTUAL.png [--params OUT.csv] [--size S]\n"
+                 "       ganc pinch --checkpoint C --eval DIR [--grid FILE] [--grid-rows K] [--size S]\n"
+                 "Runs a face_pinch checkpoint: the bone parameters of a photo and the virtual face they make, or\n"
+                 "the bone error over a labelled folder (docs/face_pinch.md).\n"
+                 "  --checkpoint C   a checkpoint of ganc train with experiments/face_pinch\n"
+                 "  --input PHOTO    the face photo to read\n"
+                 "  --out FILE       the virtual face to write (.png, .jpg or .jpeg)\n"
+                 "  --params CSV     also write the predicted bone parameters as CSV\n"
+                 "  --eval DIR       measure the bone error over DIR/images and DIR/labels.csv (ganc synth's layout)\n"
+                 "  --grid FILE      with --eval: a .png or .jpg grid photo | virtual from predicted | from true\n"
+                 "  --grid-rows K    rows of the grid, 1..256 (default 8)\n"
+                 "  --size S         side of the virtual faces and grid cells, 16..4096 (default 256; grid 128)\n"
+                 "  --help           this text\n"
+                 "No output may replace an input or another output.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "ganc pinch: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    usage(stderr);
     return 2;
+}
+
+/* No output replaces the checkpoint, the photo, the labels or another output. */
+static ganc_status check_outputs(const char *ckpt, const char *input, const char *eval, const char *out,
+                                 const char *params, const char *grid_path) {
+    char labels[4200];
+    snprintf(labels, sizeof labels, "%s/labels.csv", eval ? eval : "");
+    cli_file inputs[] = {{"--checkpoint", ckpt}, {"--input", input}, {"--eval", eval},
+                         {"--eval's labels", eval ? labels : NULL}, {"--out", out}};
+    ganc_status st = cli_check_output((cli_file){"--out", out}, inputs, 4);
+    if (!st) st = cli_check_output((cli_file){"--params", params}, inputs, 5);
+    if (!st) st = cli_check_output((cli_file){"--grid", grid_path}, inputs, 4);
+    return st;
 }
 
 typedef struct {
@@ -238,27 +269,45 @@ static ganc_status evaluate(pinch_model *m, const char *dir, const char *grid_pa
 int cmd_pinch(int argc, char **argv) {
     const char *ckpt = NULL, *input = NULL, *out = NULL, *params = NULL, *eval = NULL, *grid_path = NULL;
     int size = 0, grid_rows = 8;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (strcmp(k, "--checkpoint") == 0) ckpt = v;
-        else if (strcmp(k, "--input") == 0) input = v;
-        else if (strcmp(k, "--out") == 0) out = v;
-        else if (strcmp(k, "--params") == 0) params = v;
-        else if (strcmp(k, "--eval") == 0) eval = v;
-        else if (strcmp(k, "--grid") == 0) grid_path = v;
-        else if (strcmp(k, "--grid-rows") == 0 || strcmp(k, "--size") == 0) {
-            bool rows = strcmp(k, "--grid-rows") == 0;
-            long n;
-            if (!cli_parse_long(v, rows ? 1 : 16, rows ? 256 : 4096, &n)) {
-                fprintf(stderr, "ganc pinch: %s %s: expected an integer from %d to %d\n", k, v, rows ? 1 : 16,
-                        rows ? 256 : 4096);
-                return 2;
-            }
-            *(rows ? &grid_rows : &size) = (int)n;
-        } else return usage();
+        if (strcmp(k, "--help") == 0 || strcmp(k, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        const char **slot = strcmp(k, "--checkpoint") == 0 ? &ckpt
+                            : strcmp(k, "--input") == 0    ? &input
+                            : strcmp(k, "--out") == 0      ? &out
+                            : strcmp(k, "--params") == 0   ? &params
+                            : strcmp(k, "--eval") == 0     ? &eval
+                            : strcmp(k, "--grid") == 0     ? &grid_path
+                                                           : NULL;
+        bool number = strcmp(k, "--grid-rows") == 0 || strcmp(k, "--size") == 0;
+        if (!slot && !number) return usage_error("unknown option %s", k);
+        if (!v) return usage_error("%s needs a value", k);
+        if (slot) {
+            *slot = v;
+            continue;
+        }
+        bool rows = strcmp(k, "--grid-rows") == 0;
+        long n;
+        if (!cli_parse_long(v, rows ? 1 : 16, rows ? 256 : 4096, &n)) {
+            fprintf(stderr, "ganc pinch: %s %s: expected an integer from %d to %d\n", k, v, rows ? 1 : 16,
+                    rows ? 256 : 4096);
+            return 2;
+        }
+        *(rows ? &grid_rows : &size) = (int)n;
     }
     bool single = input && out && !eval && !grid_path, evaluating = eval && !input && !out && !params;
-    if (argc % 2 == 0 || !ckpt || !(single || evaluating)) return usage();
+    if (!ckpt || !(single || evaluating))
+        return usage_error("%s", "give --checkpoint with either --input and --out, or --eval");
+    const char *image_out = single ? out : grid_path;
+    if (image_out && !image_write_supported(image_out))
+        return usage_error("%s: expected a file name ending in .png, .jpg or .jpeg", image_out);
+    if (check_outputs(ckpt, input, eval, out, params, grid_path)) {
+        fprintf(stderr, "ganc pinch: %s\n", ganc_error_message());
+        return 1;
+    }
     if (size == 0) size = single ? 256 : 128;
     pinch_model m = {0};
     ganc_status st = open_model(&m, ckpt);

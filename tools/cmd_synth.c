@@ -85,6 +85,14 @@ int cmd_synth(int argc, char **argv) {
             fprintf(stderr, "synth: unexpected argument \"%s\" (see ganc synth --help)\n", a);
             return 2;
         }
+        static const char *const known[] = {"--style", "--out", "--n", "--size", "--seed", "--identities",
+                                            "--split", "--scene", "--grid"};
+        size_t k = 0;
+        while (k < sizeof known / sizeof known[0] && strcmp(a, known[k]) != 0) k++;
+        if (k == sizeof known / sizeof known[0]) {
+            fprintf(stderr, "synth: unknown option %s (see ganc synth --help)\n", a);
+            return 2;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "synth: %s needs a value (see ganc synth --help)\n", a);
             return 2;
@@ -121,11 +129,8 @@ int cmd_synth(int argc, char **argv) {
             if (!parse_dims(v, &o.scene_w, &o.scene_h) || o.scene_w < 16 || o.scene_h < 16 || o.scene_w > 4096 ||
                 o.scene_h > 4096)
                 return bad("--scene", "WxH with each side 16..4096", v);
-        } else if (strcmp(a, "--grid") == 0) {
+        } else { /* --grid: the list above let no other name through */
             grid = v;
-        } else {
-            fprintf(stderr, "synth: unknown option %s (see ganc synth --help)\n", a);
-            return 2;
         }
     }
 

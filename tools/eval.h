@@ -56,5 +56,9 @@ void eval_run_name(const char *checkpoint_path, char *buf, size_t size);
 void eval_run_dir(const char *checkpoint_path, char *buf, size_t size);
 /* o->csv, or eval.csv in the first checkpoint's run folder. */
 void eval_csv_path(const eval_options *o, char *buf, size_t size);
+/* The CSV text, an open_memstream over *buf kept while the table is
+ * printed, written to `path` (the stream closed, *buf freed here). The table is printed first, so a CSV that
+ * cannot be written (message with the OS's reason) never costs the results. */
+ganc_status eval_csv_write(const char *path, FILE *text, char **buf);
 
 #endif

@@ -1,6 +1,8 @@
 /* The small pure functions of `ganc eval`: edge matching, F1, PSNR, run names. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/eval.h"
@@ -88,4 +90,23 @@ void eval_csv_path(const eval_options *o, char *buf, size_t size) {
     char dir[1024];
     eval_run_dir(o->checkpoints[0], dir, sizeof dir);
     snprintf(buf, size, "%s/eval.csv", dir);
+}
+
+ganc_status eval_csv_write(const char *path, FILE *text, char **buf) {
+    /* fclose sets *buf to the final text: read it only after. */
+    bool kept = fclose(text) == 0;
+    ganc_status st = GANC_OK;
+    FILE *f = kept ? fopen(path, "w") : NULL;
+    if (!kept) st = GANC_ERR(GANC_ERR_MEMORY, "eval: out of memory for the CSV text");
+    else if (!f) st = GANC_ERR(GANC_ERR_IO, "eval: cannot write the CSV %s: %s", path, strerror(errno));
+    else {
+        size_t n = strlen(*buf);
+        bool ok = fwrite(*buf, 1, n, f) == n;
+        int err = errno;
+        if (fclose(f) != 0 && ok) ok = false, err = errno;
+        if (!ok) st = GANC_ERR(GANC_ERR_IO, "eval: cannot write the CSV %s: %s", path, strerror(err));
+    }
+    free(*buf);
+    *buf = NULL;
+    return st;
 }

@@ -140,14 +140,21 @@ static ganc_status eval_one(const eval_options *o, int k, FILE *out, FILE *csv) 
 }
 
 ganc_status eval_regressor(const eval_options *o, FILE *out) {
-    char path[1100];
+    char path[1100], *text = NULL;
+    size_t text_size = 0;
     eval_csv_path(o, path, sizeof path);
-    FILE *csv = fopen(path, "w");
-    if (!csv) return GANC_ERR(GANC_ERR_IO, "eval: cannot write %s", path);
+    FILE *csv = open_memstream(&text, &text_size);
+    if (!csv) return GANC_ERR(GANC_ERR_MEMORY, "eval: out of memory for the CSV text");
     fprintf(csv, "run,label,images,mae,rmse,r2,mean_mae\n");
     ganc_status st = GANC_OK;
     for (int k = 0; !st && k < o->n_checkpoints; k++) st = eval_one(o, k, out, csv);
-    if (fclose(csv) != 0 && !st) st = GANC_ERR(GANC_ERR_IO, "eval: cannot write %s", path);
+    if (st) {
+        fclose(csv);
+        free(text);
+        return st;
+    }
+    fflush(out);
+    st = eval_csv_write(path, csv, &text);
     if (!st) fprintf(out, "\ncsv: %s\n", path);
     return st;
 }

@@ -303,10 +303,11 @@ static void metric_cells(const translation_metrics *m, char cells[N_COLUMNS][160
 static ganc_status write_results(const eval_options *o, const translation_metrics *ms, int n_rows, FILE *out) {
     static const char *const heads[N_COLUMNS] = {"run", "images", "colour 16x16 ↓", "edge F1 ↑", "attr ↓",
                                                  "cycle A ↓", "cycle B ↓", "L1 true ↓", "PSNR true (dB) ↑"};
-    char cells[N_COLUMNS][160], path[1100];
+    char cells[N_COLUMNS][160], path[1100], *text = NULL;
+    size_t text_size = 0;
     eval_csv_path(o, path, sizeof path);
-    FILE *csv = fopen(path, "w");
-    if (!csv) return GANC_ERR(GANC_ERR_IO, "eval: cannot write %s", path);
+    FILE *csv = open_memstream(&text, &text_size);
+    if (!csv) return GANC_ERR(GANC_ERR_MEMORY, "eval: out of memory for the CSV text");
     for (int c = 0; c < N_COLUMNS; c++) {
         fprintf(out, "| %s ", heads[c]);
         fprintf(csv, "%s%s", column_names[c], c + 1 < N_COLUMNS ? "," : "\n");
@@ -322,12 +323,13 @@ static ganc_status write_results(const eval_options *o, const translation_metric
         }
         fprintf(out, "|\n");
     }
-    bool ok = fclose(csv) == 0;
     fprintf(out, "\nheld-out images: %s/%sA (%ld), %s/%sB (%ld)%s\n", o->data, o->phase, ms[0].n_a, o->data, o->phase,
             ms[0].n_b, ms[0].paired ? "; L1/PSNR against the B image of the same name" :
                                       "; A and B names differ: no true B images, L1/PSNR not measured");
-    fprintf(out, "csv: %s\n", path);
-    return ok ? GANC_OK : GANC_ERR(GANC_ERR_IO, "eval: cannot write %s", path);
+    fflush(out);
+    ganc_status st = eval_csv_write(path, csv, &text);
+    if (!st) fprintf(out, "csv: %s\n", path);
+    return st;
 }
 
 /* The grid PNG: columns input | each checkpoint's output | true B; rows the

@@ -8,6 +8,7 @@
 #include "core/cpu/conv_packed.h"
 #include "core/error.h"
 #include "core/real.h"
+#include "tools/build_info.h"
 #include "tools/commands.h"
 
 /* ganc parallelises with OpenMP and calls OpenBLAS single-threaded
@@ -46,16 +47,39 @@ static void usage(FILE *out) {
     fprintf(out, "usage: ganc <command> [options]   (%s build)\n\ncommands:\n", REAL_NAME);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n`ganc <command> --help` describes a command.\n");
+    fprintf(out, "  %-10s %s\n", "help", "help COMMAND: the options of a command (the same as ganc COMMAND --help)");
+    fprintf(out, "\n`ganc <command> --help` describes a command; `ganc --version` the version and the build.\n");
+}
+
+static const command *find_command(const char *name) {
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0) return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name) {
+    fprintf(stderr, "ganc: unknown command \"%s\"\n", name);
+    usage(stderr);
+    return 2;
 }
 
 int main(int argc, char **argv) {
     restart_without_blas_pool(argv);
     /* A log redirected to a file keeps every line a crash or the OOM killer leaves behind. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        build_info_print(stdout);
+        return 0;
+    }
+    if (argv[1][0] == '-') {
+        fprintf(stderr, "ganc: unknown option %s (options follow the command: ganc <command> --help)\n", argv[1]);
+        usage(stderr);
+        return 2;
     }
     const char *conv_choice = conv_packed_bad_choice();
     if (conv_choice) {
@@ -66,9 +90,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ganc: %s\n", ganc_error_message());
         return 1;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "ganc: unknown command \"%s\"\n", argv[1]);
-    usage(stderr);
-    return 2;
+    if (strcmp(argv[1], "help") == 0) {
+        const command *c = find_command(argv[2]);
+        if (!c) return unknown_command(argv[2]);
+        char help[] = "--help";
+        char *args[] = {argv[2], help, NULL};
+        return c->run(2, args);
+    }
+    const command *c = find_command(argv[1]);
+    return c ? c->run(argc - 1, argv + 1) : unknown_command(argv[1]);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file_open.h"
 #include "data/protobuf.h"
 
 /* onnx.proto3 field numbers of the parts read. */
@@ -248,7 +249,7 @@ static ganc_status model_field(const ctx *c, const pb_field *f, void *out) {
 }
 
 static ganc_status read_all(const char *path, uint8_t **data, size_t *size) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_read(path);
     if (!f) return GANC_ERR(GANC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
     rewind(f);

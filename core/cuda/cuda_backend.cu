@@ -226,6 +226,8 @@ static const backend cuda_backend = {
 
 /* ---- discovery and set-up ---- */
 
+extern "C" bool cuda_compiled_in(void) { return true; }
+
 extern "C" int cuda_device_count(char *why, size_t why_size) {
     int count = 0;
     cudaError_t err = cudaGetDeviceCount(&count);

@@ -15,6 +15,9 @@
 
 #include "core/backend.h"
 
+/* Whether this build has the CUDA backend (false: core/cuda/cuda_stub.c). */
+bool cuda_compiled_in(void);
+
 /* The backend of GPU `index`; NULL with an error when CUDA is not built,
  * there is no driver or GPU, or the GPU fails to initialise. */
 const backend *cuda_backend_get(int index);

@@ -7,6 +7,8 @@
 
 #define NOT_BUILT "CUDA not built (rebuild with nvcc present and CUDA=1)"
 
+bool cuda_compiled_in(void) { return false; }
+
 int cuda_device_count(char *why, size_t why_size) {
     if (why && why_size) snprintf(why, why_size, NOT_BUILT);
     return 0;

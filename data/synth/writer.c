@@ -12,6 +12,7 @@
 
 #include <stb_image_write.h>
 
+#include "data/image_io.h"
 #include "data/synth/synth_render.h"
 
 #define ROW_MAX 8192
@@ -132,7 +133,7 @@ typedef struct {
 static ganc_status write_one(const synth_write_opts *o, worker *wk, int index, int slot, char *row) {
     bool scene = o->scene_w > 0;
     synth_style style = o->styles[slot];
-    uint32_t identity = (uint32_t)index % o->identities, image = (uint32_t)index / o->identities;
+    uint32_t identity = (uint32_t)index % o->identities, shot = (uint32_t)index / o->identities;
     char folder[16], mask_folder[24], img_rel[64], mask_rel[64];
     folder_name(o, index, slot, false, folder, sizeof folder);
     folder_name(o, index, slot, true, mask_folder, sizeof mask_folder);
@@ -155,10 +156,10 @@ static ganc_status write_one(const synth_write_opts *o, worker *wk, int index, i
         }
     } else {
         synth_face face;
-        synth_face_sample(o->seed, identity, image, &face);
+        synth_face_sample(o->seed, identity, shot, &face);
         synth_labels lab;
         if (synth_render(wk->r, style, &face, wk->rgb, wk->mask, &lab)) return ganc_error_status();
-        at = put(row, at, ",%u,%u,%d,%d,%d,%d", identity, image, lab.bbox[0], lab.bbox[1], lab.bbox[2], lab.bbox[3]);
+        at = put(row, at, ",%u,%u,%d,%d,%d,%d", identity, shot, lab.bbox[0], lab.bbox[1], lab.bbox[2], lab.bbox[3]);
         for (int k = 0; k < SYNTH_N_KEYPOINTS; k++)
             at = put(row, at, ",%.2f,%.2f", (double)lab.keypoints[k][0], (double)lab.keypoints[k][1]);
         at = put(row, at, ",%d,%d,%d,%d", lab.mouth_box[0], lab.mouth_box[1], lab.mouth_box[2], lab.mouth_box[3]);
@@ -273,9 +274,10 @@ ganc_status synth_write_grid(const char *file, uint64_t seed, int n_identities, 
             for (int y = 0; y < size; y++)
                 memcpy(grid + ((size_t)(y0 + y) * gw + x0) * 3, cell + (size_t)y * size * 3, (size_t)size * 3);
         }
-    int ok = stbi_write_png(file, gw, gh, 3, grid, gw * 3);
+    /* PNG or JPEG by the file's extension; anything else is refused. */
+    ganc_status st = image_write(file, &(image){gw, gh, 3, grid}, 95);
     free(grid);
     free(cell);
     synth_renderer_free(r);
-    return ok ? GANC_OK : GANC_ERR(GANC_ERR_IO, "cannot write %s", file);
+    return st;
 }
