@@ -30,7 +30,7 @@ typedef struct {
 } sr_run;
 
 /* DIR/trainA/x.png and DIR/trainB/x.png: random 8x8 images. */
-static bool sr_write_images(const char *dir, uint64_t seed) {
+static inline bool sr_write_images(const char *dir, uint64_t seed) {
     rng r;
     rng_init(&r, seed);
     const char *sub[2] = {"trainA", "trainB"};
@@ -48,7 +48,7 @@ static bool sr_write_images(const char *dir, uint64_t seed) {
 }
 
 /* The trainer's progress and config printouts would bury the test report. */
-static int sr_quiet_begin(void) {
+static inline int sr_quiet_begin(void) {
     fflush(stdout);
     int saved = dup(STDOUT_FILENO);
     FILE *null = fopen("/dev/null", "w");
@@ -59,7 +59,7 @@ static int sr_quiet_begin(void) {
     return saved;
 }
 
-static void sr_quiet_end(int saved) {
+static inline void sr_quiet_end(int saved) {
     fflush(stdout);
     if (saved >= 0) {
         dup2(saved, STDOUT_FILENO);
@@ -68,7 +68,7 @@ static void sr_quiet_end(int saved) {
 }
 
 /* Opens a run of INI text (without [data] and [train], which this adds). */
-static ganc_status sr_open(sr_run *run, const char *ini, const char *data_kind) {
+static inline ganc_status sr_open(sr_run *run, const char *ini, const char *data_kind) {
     snprintf(run->dir, sizeof run->dir, "/tmp/ganc_stepref_XXXXXX");
     if (!mkdtemp(run->dir)) return GANC_ERR(GANC_ERR_IO, "mkdtemp failed");
     if (!sr_write_images(run->dir, 99)) return GANC_ERR(GANC_ERR_IO, "could not write the images in %s", run->dir);
@@ -89,7 +89,7 @@ static ganc_status sr_open(sr_run *run, const char *ini, const char *data_kind) 
 }
 
 /* Runs the trainer on to `steps` finished steps, as `ganc train` does. */
-static ganc_status sr_train_to(sr_run *run, long steps) {
+static inline ganc_status sr_train_to(sr_run *run, long steps) {
     run->tr.total_steps = steps;
     int saved = sr_quiet_begin();
     ganc_status st = trainer_run(&run->tr);
@@ -97,7 +97,7 @@ static ganc_status sr_train_to(sr_run *run, long steps) {
     return st;
 }
 
-static void sr_close(sr_run *run) {
+static inline void sr_close(sr_run *run) {
     if (run->open) trainer_close(&run->tr);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", run->dir);
@@ -105,7 +105,7 @@ static void sr_close(sr_run *run) {
 }
 
 /* The dataset's (only) A and B images, as the trainer's batches carry them. */
-static ganc_status sr_images(sr_run *run, real *a, real *b) {
+static inline ganc_status sr_images(sr_run *run, real *a, real *b) {
     dataset *ds;
     ganc_status st = dataset_open(run->tr.cfg, "data", run->tr.seed, NULL, &ds);
     if (st) return st;
@@ -130,7 +130,7 @@ typedef struct {
     long steps;
 } sr_net;
 
-static ganc_status sr_net_copy(sr_run *run, const char *section, const char *name, sr_net *out) {
+static inline ganc_status sr_net_copy(sr_run *run, const char *section, const char *name, sr_net *out) {
     rng r;
     rng_init(&r, 1);
     out->name = name;
@@ -147,14 +147,14 @@ static ganc_status sr_net_copy(sr_run *run, const char *section, const char *nam
     return out->m && out->v ? GANC_OK : GANC_ERR(GANC_ERR_MEMORY, "out of memory");
 }
 
-static void sr_net_free(sr_net *n) {
+static inline void sr_net_free(sr_net *n) {
     network_free(n->net);
     free(n->m);
     free(n->v);
 }
 
 /* Kingma & Ba's Algorithm 1 with betas (0.5, 0.999), eps 1e-8 (the tests' [optim]). */
-static void sr_adam(sr_net *n, double lr) {
+static inline void sr_adam(sr_net *n, double lr) {
     const double b1 = 0.5, b2 = 0.999, eps = 1e-8;
     param_set *ps = &n->net->params;
     n->steps++;
@@ -169,19 +169,19 @@ static void sr_adam(sr_net *n, double lr) {
 
 /* CycleGAN's linear decay (per step here): 1 for n_constant steps, then
  * falling by 1/(n_decay+1) each step. */
-static double sr_lr(double base, long step, long n_constant, long n_decay) {
+static inline double sr_lr(double base, long step, long n_constant, long n_decay) {
     double over = (double)(step + 1 - n_constant);
     return base * (1 - (over > 0 ? over : 0) / (double)(n_decay + 1));
 }
 
-static void sr_zero_grads(sr_net *nets, int n) {
+static inline void sr_zero_grads(sr_net *nets, int n) {
     for (int i = 0; i < n; i++) memset(nets[i].net->params.grad, 0, nets[i].net->params.numel * sizeof(real));
 }
 
-static double sr_scalar(const tensor *x) { return x ? (double)x->data[0] : NAN; }
+static inline double sr_scalar(const tensor *x) { return x ? (double)x->data[0] : NAN; }
 
 /* |got - want| <= 1e-9 * max |want| over the array (1e-4 in float32). */
-static void sr_compare(test_ctx *tc, const char *what, long step, const real *got, const real *want, size_t n) {
+static inline void sr_compare(test_ctx *tc, const char *what, long step, const real *got, const real *want, size_t n) {
     double scale = 0, worst = 0;
     size_t at = 0;
     for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs((double)want[i]));
@@ -195,7 +195,7 @@ static void sr_compare(test_ctx *tc, const char *what, long step, const real *go
 }
 
 /* Parameters and both Adam moments of the trainer's network against the reference's. */
-static void sr_compare_net(test_ctx *tc, sr_run *run, const sr_net *ref, long step) {
+static inline void sr_compare_net(test_ctx *tc, sr_run *run, const sr_net *ref, long step) {
     trainer_network *tn = NULL;
     for (int i = 0; i < run->tr.n_nets; i++)
         if (strcmp(run->tr.nets[i].net->name, ref->name) == 0) tn = &run->tr.nets[i];
@@ -213,7 +213,7 @@ static void sr_compare_net(test_ctx *tc, sr_run *run, const sr_net *ref, long st
 }
 
 /* The trainer's latest value of metric `name` against the reference's. */
-static void sr_compare_metric(test_ctx *tc, sr_run *run, const char *name, double want, long step) {
+static inline void sr_compare_metric(test_ctx *tc, sr_run *run, const char *name, double want, long step) {
     int i = 0;
     while (i < run->tr.n_metrics && strcmp(run->tr.metric_names[i], name) != 0) i++;
     CHECK_MSG(i < run->tr.n_metrics, "step %ld: the trainer logged no loss %s", step, name);
@@ -223,14 +223,14 @@ static void sr_compare_metric(test_ctx *tc, sr_run *run, const char *name, doubl
 }
 
 /* Plain forms of the losses, from their papers. */
-static tensor *sr_mean_abs_diff(tape *t, const tensor *a, const tensor *b) {
+static inline tensor *sr_mean_abs_diff(tape *t, const tensor *a, const tensor *b) {
     return op_mean(t, op_abs(t, op_sub(t, a, b)), 0, false);
 }
-static tensor *sr_mean_sq_from(tape *t, const tensor *x, double target) {
+static inline tensor *sr_mean_sq_from(tape *t, const tensor *x, double target) {
     return op_mean(t, op_pow(t, op_add_scalar(t, x, (real)-target), 2), 0, false);
 }
 /* Binary cross-entropy on logits x against label y: mean(log(1 + e^x) - y x). */
-static tensor *sr_bce_logits(tape *t, const tensor *x, double y) {
+static inline tensor *sr_bce_logits(tape *t, const tensor *x, double y) {
     return op_mean(t, op_sub(t, op_softplus(t, x), op_mul_scalar(t, x, (real)y)), 0, false);
 }
 
