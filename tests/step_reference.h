@@ -47,23 +47,35 @@ static inline bool sr_write_images(const char *dir, uint64_t seed) {
     return true;
 }
 
-/* The trainer's progress and config printouts would bury the test report. */
-static inline int sr_quiet_begin(void) {
+/* The trainer's config, progress and summary lines (stdout and stderr)
+ * would bury the test report; its errors come back as statuses. */
+typedef struct {
+    int out, err;
+} sr_saved_fds;
+
+static inline sr_saved_fds sr_quiet_begin(void) {
     fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
+    fflush(stderr);
+    sr_saved_fds saved = {dup(STDOUT_FILENO), dup(STDERR_FILENO)};
     FILE *null = fopen("/dev/null", "w");
     if (null) {
         dup2(fileno(null), STDOUT_FILENO);
+        dup2(fileno(null), STDERR_FILENO);
         fclose(null);
     }
     return saved;
 }
 
-static inline void sr_quiet_end(int saved) {
+static inline void sr_quiet_end(sr_saved_fds saved) {
     fflush(stdout);
-    if (saved >= 0) {
-        dup2(saved, STDOUT_FILENO);
-        close(saved);
+    fflush(stderr);
+    if (saved.out >= 0) {
+        dup2(saved.out, STDOUT_FILENO);
+        close(saved.out);
+    }
+    if (saved.err >= 0) {
+        dup2(saved.err, STDERR_FILENO);
+        close(saved.err);
     }
 }
 
@@ -81,7 +93,7 @@ static inline ganc_status sr_open(sr_run *run, const char *ini, const char *data
             "checkpoint_every = 0\n", ini, data_kind, run->dir, SR_SIDE, SR_SIDE, run->dir);
     fclose(f);
     trainer_options o = {.config_path = path, .device = "cpu"};
-    int saved = sr_quiet_begin();
+    sr_saved_fds saved = sr_quiet_begin();
     ganc_status st = trainer_open(&run->tr, &o, &run->stop);
     sr_quiet_end(saved);
     run->open = st == GANC_OK;
@@ -91,7 +103,7 @@ static inline ganc_status sr_open(sr_run *run, const char *ini, const char *data
 /* Runs the trainer on to `steps` finished steps, as `ganc train` does. */
 static inline ganc_status sr_train_to(sr_run *run, long steps) {
     run->tr.total_steps = steps;
-    int saved = sr_quiet_begin();
+    sr_saved_fds saved = sr_quiet_begin();
     ganc_status st = trainer_run(&run->tr);
     sr_quiet_end(saved);
     return st;
