@@ -6,7 +6,7 @@
 # f64:FILTER (build/release-f64/run_tests FILTER), cli:NAME (tests/cli/NAME.sh).
 # A mutation is caught when one of them fails. Prints a table; exits 1 when a
 # mutation survived, a patch no longer applies or the unmutated tree fails a
-# listed test. Other "# " header lines are ignored. Not part of `make test`.
+# listed test; a filter that matches no test is reported. Other "# " header lines are ignored. Not part of `make test`.
 set -u
 root=$(git rev-parse --show-toplevel) || exit 1
 cd "$root" || exit 1
@@ -15,8 +15,14 @@ trap 'rm -rf "$scratch"' EXIT
 git ls-files -z -c -o --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$scratch"
 cd "$scratch" || exit 1
 jobs=${MUTATION_JOBS:-2}
-patches=("$root"/tests/mutations/*.patch)
-[ -e "${patches[0]}" ] || { echo "no patches in tests/mutations"; exit 1; }
+# MUTATIONS="a b" checks only tests/mutations/a.patch and b.patch.
+if [ -n "${MUTATIONS:-}" ]; then
+    patches=()
+    for m in $MUTATIONS; do patches+=("$root/tests/mutations/$m.patch"); done
+else
+    patches=("$root"/tests/mutations/*.patch)
+fi
+for p in "${patches[@]}"; do [ -f "$p" ] || { echo "no patch $p"; exit 1; }; done
 
 tests_of() { sed -n 's/^# tests: *//p' "$1" | head -1; }
 
