@@ -127,9 +127,13 @@ static void check_cyclegan(test_ctx *tc, const char *extra, double real_label) {
         ref_step(t, nets, pools, a, b, step, &s);
         for (int i = 0; i < 6; i++) sr_compare_metric(tc, &run, losses[i], s.loss[i], step + 1);
         for (int i = 0; i < 4; i++) sr_compare_net(tc, &run, &nets[i], step + 1);
-        for (int k = 0; k < 2; k++)
-            sr_compare(tc, k ? "pool fake_B" : "pool fake_A", step + 1, run.tr.pools[k].images, pools[k].images,
-                       3 * SR_SIDE * SR_SIDE);
+        for (int k = 0; k < 2; k++) {
+            const image_pool *theirs = &run.tr.pools[k];
+            CHECK_MSG(theirs->count == pools[k].count && theirs->images, "after step %ld: pool %s holds %d images, "
+                      "the reference's %d", step + 1, theirs->name, theirs->images ? theirs->count : 0, pools[k].count);
+            if (theirs->images)
+                sr_compare(tc, theirs->name, step + 1, theirs->images, pools[k].images, 3 * SR_SIDE * SR_SIDE);
+        }
     }
     /* The pools must have handed back a stored image at least once, or the test proves little about them. */
     CHECK_MSG(pools[0].swaps > 0 && pools[1].swaps > 0, "the pools returned no stored image (%d, %d swaps)",
