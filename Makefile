@@ -97,7 +97,7 @@ LIB64     := $(BUILD64)/libganc.a
 PLUGINS64 := $(PLUGINS:$(BUILD)/%=$(BUILD64)/%)
 TEST_PLUGINS64 := $(TEST_PLUGINS:$(BUILD)/%=$(BUILD64)/%)
 
-.PHONY: all deps test sim-test demo bench clean check-blas
+.PHONY: all deps test sim-test demo bench clean check-blas mutation-check
 all: lib/libganc.a bin/ganc bin/ganc-f64 $(PLUGINS) $(PLUGINS64)
 
 lib/libganc.a: $(LIB) $(STAMP)
@@ -210,3 +210,8 @@ clean:
 include tests/fuzz/fuzz.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# Applies each tests/mutations/*.patch in a scratch copy and requires the tests
+# it names to fail (tests/mutation_check.sh); slow, so not part of `make test`.
+mutation-check:
+	bash tests/mutation_check.sh
