@@ -3,7 +3,8 @@
 # a scratch copy of this tree (tracked files plus uncommitted changes and
 # untracked, not ignored files), rebuilds it (CUDA=0) and runs the tests its
 # "# tests:" line names: f32:FILTER (build/release/run_tests FILTER),
-# f64:FILTER (build/release-f64/run_tests FILTER), cli:NAME (tests/cli/NAME.sh).
+# f64:FILTER (build/release-f64/run_tests FILTER), cli:NAME (tests/cli/NAME.sh),
+# sim:FILTER (the CUDA simulator's build/release-sim/run_tests FILTER).
 # A mutation is caught when one of them fails. Prints a table; exits 1 when a
 # mutation survived, a patch no longer applies or the unmutated tree fails a
 # listed test; a filter that matches no test is reported. Other "# " header lines are ignored. Not part of `make test`.
@@ -27,15 +28,18 @@ for p in "${patches[@]}"; do [ -f "$p" ] || { echo "no patch $p"; exit 1; }; don
 tests_of() { sed -n 's/^# tests: *//p' "$1" | head -1; }
 
 build() { # targets for the listed tests
-    local need=() t
+    local need=() t sim=
     for t in "$@"; do
         case $t in
             f32:*) need+=(build/release/run_tests) ;;
             f64:*) need+=(build/release-f64/run_tests) ;;
             cli:*) need+=(all) ;;
+            sim:*) sim=1 ;;
         esac
     done
-    make CUDA=0 -j"$jobs" "${need[@]}" >build.log 2>&1
+    : >build.log
+    if [ ${#need[@]} -gt 0 ]; then make CUDA=0 -j"$jobs" "${need[@]}" >>build.log 2>&1 || return 1; fi
+    if [ -n "${sim:-}" ]; then make CUDA_SIM=1 -j"$jobs" build/release-sim/run_tests >>build.log 2>&1 || return 1; fi
 }
 
 # Runs one test spec; prints "fail", "pass" or "none" (the filter matched nothing).
@@ -44,6 +48,7 @@ run_one() {
     case $spec in
         f32:*) out=$(build/release/run_tests "${spec#f32:}" 2>&1) ;;
         f64:*) out=$(build/release-f64/run_tests "${spec#f64:}" 2>&1) ;;
+        sim:*) out=$(build/release-sim/run_tests "${spec#sim:}" 2>&1) ;;
         cli:*) out=$(GANC=bin/ganc GANC_F64=bin/ganc-f64 bash "tests/cli/${spec#cli:}.sh" 2>&1)
                if [ $? -ne 0 ] || grep -q '^FAIL' <<<"$out"; then echo fail; elif grep -q '^PASS' <<<"$out"; then echo pass; else echo none; fi
                return ;;
