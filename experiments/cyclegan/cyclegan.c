@@ -9,6 +9,7 @@
 
 #include "core/ops/elementwise.h"
 #include "core/ops/view.h"
+#include "data/dataset.h"
 #include "losses/gan.h"
 #include "tools/trainer.h"
 
@@ -34,6 +35,10 @@ static ganc_status setup(trainer *tr) {
     if (st) return st;
     s->mode = (gan_mode)mode;
     s->real_label = (real)label;
+    if ((st = dataset_check_channels(tr->cfg, "cyclegan", "G", "in_channels", 1)) ||
+        (st = dataset_check_channels(tr->cfg, "cyclegan", "G", "out_channels", 1)) ||
+        (st = dataset_check_channels(tr->cfg, "cyclegan", "D", "in_channels", 1)))
+        return st;
     if (!trainer_add_network(tr, "G", "G_A", "optim") || !trainer_add_network(tr, "G", "G_B", "optim") ||
         !trainer_add_network(tr, "D", "D_A", "optim") || !trainer_add_network(tr, "D", "D_B", "optim"))
         return ganc_error_status();
