@@ -30,12 +30,13 @@ static ganc_status setup(trainer *tr) {
     if (mode == GAN_WGAN_GP) return GANC_ERR(GANC_ERR_ARG, "[pix2pix] gan_mode = wgan_gp is not supported; use lsgan, vanilla or hinge");
     s->mode = (gan_mode)mode;
     s->real_label = (real)label;
+    if (!trainer_add_network(tr, "G", "G", "optim") || !trainer_add_network(tr, "D", "D", "optim"))
+        return ganc_error_status();
+    /* After the networks read their keys, so config errors list them in their own order. */
     if ((st = dataset_check_channels(tr->cfg, "pix2pix", "G", "in_channels", 1)) ||
         (st = dataset_check_channels(tr->cfg, "pix2pix", "G", "out_channels", 1)) ||
         (st = dataset_check_channels(tr->cfg, "pix2pix", "D", "in_channels", 2)))
         return st;
-    if (!trainer_add_network(tr, "G", "G", "optim") || !trainer_add_network(tr, "D", "D", "optim"))
-        return ganc_error_status();
     return trainer_add_loss_terms(tr);
 }
 
