@@ -132,7 +132,7 @@ static ganc_status resolve(const char *path, char out[PATH_MAX]) {
             continue;
         }
         exists = false;
-        snprintf(out, PATH_MAX, "%s", next);
+        memcpy(out, next, strlen(next) + 1); /* fits: checked against PATH_MAX above */
     }
     return GANC_OK;
 }
