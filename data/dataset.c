@@ -221,6 +221,15 @@ static void print_conversions(const dataset *ds, const conversions *cv) {
     fprintf(ds->log, " (said once)\n");
 }
 
+ganc_status dataset_check_channels(config *c, const char *recipe, const char *section, const char *key, int images) {
+    long channels, expected = 3L * images;
+    ganc_status st = config_int(c, section, key, expected, 1, 4096, &channels);
+    if (st || channels == expected) return st;
+    return GANC_ERR(GANC_ERR_ARG, "config: [%s] %s = %ld: %s trains on RGB images, so it must be %ld%s; grey "
+                    "(1-channel) training is not supported (grey files are read as RGB)", section, key, channels,
+                    recipe, expected, images > 1 ? " (an image pair)" : "");
+}
+
 ganc_status dataset_open(config *c, const char *section, uint64_t seed, FILE *log, dataset **out) {
     *out = NULL;
     dataset *ds = calloc(1, sizeof *ds);

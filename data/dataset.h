@@ -36,6 +36,12 @@ typedef struct dataset dataset;
  * the section, the key or the file. */
 ganc_status dataset_open(config *c, const char *section, uint64_t seed, FILE *log, dataset **out);
 void dataset_free(dataset *ds);
+/* Training reads every image as 3-channel RGB (grey files are replicated):
+ * an error naming [section] key unless it is `expected` (default 3) times
+ * `images`, for a recipe to call before building networks, so a grey
+ * network (in_channels = 1) is refused at set-up rather than at step 1.
+ * `translate` does run grey generators (it reads grey for them). */
+ganc_status dataset_check_channels(config *c, const char *recipe, const char *section, const char *key, int images);
 
 dataset_kind dataset_get_kind(const dataset *ds);
 /* Samples per epoch: unaligned max(|A|, |B|), otherwise the image count. */

@@ -5,6 +5,8 @@
 
 #include "data/image_io.h"
 
+#include "data/exif.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -379,6 +381,14 @@ static ganc_status check_limit(const char *path, long max_pixels) {
     return GANC_OK;
 }
 
+/* The sides as the image is shown, after its EXIF orientation. */
+static void upright_sides(image_info *info) {
+    if (!exif_swaps_sides(info->orientation)) return;
+    int w = info->width;
+    info->width = info->height;
+    info->height = w;
+}
+
 /* Enough of a file for the header of a PNG or BMP, and of most JPEGs (whose
  * frame header may follow long EXIF segments: then the pixel limit is
  * stb's own, and the Huffman tables are checked in the whole file). */
@@ -409,8 +419,9 @@ ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out
             free(whole);
         }
     }
-    free(prefix);
     image_info info = {0};
+    info.orientation = st ? 1 : exif_orientation(prefix, got);
+    free(prefix);
     if (!st) {
         rewind(f);
         int ok = stbi_info_from_file(f, &info.width, &info.height, &info.channels);
@@ -419,6 +430,7 @@ ganc_status image_probe_limit(const char *path, long max_pixels, image_info *out
     }
     fclose(f);
     if (!st) st = check_info(path, &info, max_pixels);
+    if (!st) upright_sides(&info);
     if (!st) *out = info;
     return st;
 }
@@ -427,8 +439,10 @@ ganc_status image_probe(const char *path, image_info *out) {
     return image_probe_limit(path, IMAGE_DEFAULT_MAX_PIXELS, out);
 }
 
-ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, long max_pixels, image *out,
-                             image_info *info_out) {
+ganc_status image_decode(const char *origin, const uint8_t *data, size_t n, long max_pixels, int channels,
+                         image *out, image_info *info_out) {
+    if (channels != 1 && channels != 3)
+        return GANC_ERR(GANC_ERR_ARG, "image %s: %d channels requested (expected 1 grey or 3 RGB)", origin, channels);
     ganc_status st = check_limit(origin, max_pixels);
     if (st) return st;
     if (n == 0) return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: the file is empty", origin);
@@ -450,22 +464,37 @@ ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, 
     }
     if (st) return st;
     int w = 0, h = 0, c = 0;
-    uint8_t *pixels = stbi_load_from_memory(data, (int)n, &w, &h, &c, 3);
+    uint8_t *pixels = stbi_load_from_memory(data, (int)n, &w, &h, &c, channels);
     if (!pixels) return GANC_ERR(GANC_ERR_FORMAT, "image %s: cannot decode: %s", origin, stbi_failure_reason());
-    *out = (image){.width = w, .height = h, .channels = 3, .pixels = pixels};
+    info.orientation = exif_orientation(data, n);
+    if ((st = exif_apply(info.orientation, &pixels, &w, &h, channels))) {
+        free(pixels);
+        return st;
+    }
+    upright_sides(&info);
+    *out = (image){.width = w, .height = h, .channels = channels, .pixels = pixels};
     if (info_out) *info_out = info;
     return GANC_OK;
 }
 
-ganc_status image_load_rgb_limit(const char *path, long max_pixels, image *out, image_info *info) {
+ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, long max_pixels, image *out,
+                             image_info *info) {
+    return image_decode(origin, data, n, max_pixels, 3, out, info);
+}
+
+ganc_status image_load_limit(const char *path, long max_pixels, int channels, image *out, image_info *info) {
     ganc_status st = check_limit(path, max_pixels);
     if (st) return st;
     uint8_t *data = NULL;
     size_t n = 0;
     if ((st = read_file(path, &data, &n))) return st;
-    st = image_decode_rgb(path, data, n, max_pixels, out, info);
+    st = image_decode(path, data, n, max_pixels, channels, out, info);
     free(data);
     return st;
+}
+
+ganc_status image_load_rgb_limit(const char *path, long max_pixels, image *out, image_info *info) {
+    return image_load_limit(path, max_pixels, 3, out, info);
 }
 
 ganc_status image_load_rgb(const char *path, image *out, image_info *info) {

@@ -3,9 +3,12 @@
 
 /* Image files: PNG, JPEG, BMP and TGA in (stb_image), PNG and JPEG out
  * (stb_image_write). In memory an image is 8-bit (H,W,C) interleaved.
- * Loading always gives 3-channel RGB: grayscale is replicated, alpha is
+ * Loading gives 3-channel RGB (grayscale is replicated) or, on request,
+ * 1-channel grey (stb's luma, (77 R + 150 G + 29 B) >> 8); alpha is
  * dropped, 16-bit samples keep their high byte (as libpng's strip_16 and
- * PIL do). A file that is missing, unreadable, truncated or corrupt is an
+ * PIL do). A JPEG's EXIF orientation is applied after decoding
+ * (data/exif.h), so pixels, sizes and probes are those of the image as a
+ * viewer shows it. A file that is missing, unreadable, truncated or corrupt is an
  * error that names it; so is a header announcing more than IMAGE_MAX_SIDE
  * pixels a side or more pixels than the caller's limit (max_pixels), refused
  * from the header alone, before any pixel memory is allocated. */
@@ -32,6 +35,7 @@ typedef struct image_info {
     int width, height;
     int channels;   /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA */
     bool is_16_bit; /* 16-bit PNG */
+    int orientation; /* EXIF orientation 1..8 (1: upright or none); width and height are after it */
 } image_info;
 
 /* Reads the header only (no pixel decoding); refuses more than
@@ -50,6 +54,10 @@ ganc_status image_load_rgb(const char *path, image *out, image_info *info);
  * number). image_load_rgb_limit reads the file and calls this. */
 ganc_status image_decode_rgb(const char *origin, const uint8_t *data, size_t n, long max_pixels, image *out,
                              image_info *info);
+/* The same as the two above with a choice of `channels`: 3 RGB or 1 grey. */
+ganc_status image_load_limit(const char *path, long max_pixels, int channels, image *out, image_info *info);
+ganc_status image_decode(const char *origin, const uint8_t *data, size_t n, long max_pixels, int channels,
+                         image *out, image_info *info);
 void image_free(image *img);
 
 /* Writes `img` (1, 3 or 4 channels) as PNG or JPEG, chosen by the file's

@@ -188,6 +188,12 @@ int network_in_channels(const network *net) {
     return ((const arch_root *)net->root)->in_channels;
 }
 
+int network_input_multiple(const network *net) {
+    if (!net->root || net->root->type->forward != arch_root_forward) return 1;
+    int m = ((const arch_root *)net->root)->multiple;
+    return m > 1 ? m : 1;
+}
+
 static void constrain_one(module *m, void *ctx) {
     if (m->type->constrain) m->type->constrain(m);
 }

@@ -45,6 +45,10 @@ void network_set_training(network *net, bool training);
 /* The input channels of an architecture from network_from_config; 0 for a
  * network built by hand (its root is the builder's own module). */
 int network_in_channels(const network *net);
+/* What H and W of an input must be multiples of (4 for the ResNet
+ * generator, 2^num_downs for the U-Net); 1 when any size goes or the
+ * network was built by hand. */
+int network_input_multiple(const network *net);
 /* Call after every optimizer step: clips U-GAT-IT's rho (ILN, adaLIN) and
  * Soft-AdaLIN's w_gamma, w_beta to [0, 1]. No-op for networks without them. */
 void network_apply_constraints(network *net);

@@ -9,6 +9,7 @@
 
 #include "core/ops/elementwise.h"
 #include "core/ops/view.h"
+#include "data/dataset.h"
 #include "losses/gan.h"
 #include "tools/trainer.h"
 
@@ -37,6 +38,11 @@ static ganc_status setup(trainer *tr) {
     if (!trainer_add_network(tr, "G", "G_A", "optim") || !trainer_add_network(tr, "G", "G_B", "optim") ||
         !trainer_add_network(tr, "D", "D_A", "optim") || !trainer_add_network(tr, "D", "D_B", "optim"))
         return ganc_error_status();
+    /* After the networks read their keys, so config errors list them in their own order. */
+    if ((st = dataset_check_channels(tr->cfg, "cyclegan", "G", "in_channels", 1)) ||
+        (st = dataset_check_channels(tr->cfg, "cyclegan", "G", "out_channels", 1)) ||
+        (st = dataset_check_channels(tr->cfg, "cyclegan", "D", "in_channels", 1)))
+        return st;
     s->pool_fake_A = trainer_add_pool(tr, "fake_A", (int)pool);
     s->pool_fake_B = s->pool_fake_A ? trainer_add_pool(tr, "fake_B", (int)pool) : NULL;
     if (!s->pool_fake_B) return ganc_error_status();

@@ -9,6 +9,7 @@
 #include "core/ops/shape.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/view.h"
+#include "data/dataset.h"
 #include "losses/gan.h"
 #include "tools/trainer.h"
 
@@ -31,6 +32,11 @@ static ganc_status setup(trainer *tr) {
     s->real_label = (real)label;
     if (!trainer_add_network(tr, "G", "G", "optim") || !trainer_add_network(tr, "D", "D", "optim"))
         return ganc_error_status();
+    /* After the networks read their keys, so config errors list them in their own order. */
+    if ((st = dataset_check_channels(tr->cfg, "pix2pix", "G", "in_channels", 1)) ||
+        (st = dataset_check_channels(tr->cfg, "pix2pix", "G", "out_channels", 1)) ||
+        (st = dataset_check_channels(tr->cfg, "pix2pix", "D", "in_channels", 2)))
+        return st;
     return trainer_add_loss_terms(tr);
 }
 

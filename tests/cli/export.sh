@@ -50,10 +50,10 @@ fi
 
 # The generators' own inputs and outputs, from translate (the dynamic
 # model runs at 48x48, not the 32x32 it was exported at).
-"$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/t32" --npy "$work/npy32" >/dev/null
-"$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/t48" --size 48 \
+"$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/t32" --preprocess resize --npy "$work/npy32" >/dev/null
+"$GANC" translate --checkpoint "$cg" --input "$work/faces/testA" --output "$work/t48" --preprocess resize --size 48 \
     --npy "$work/npy48" >/dev/null
-"$GANC" translate --checkpoint "$p2p" --input "$work/faces/testA" --output "$work/tp" --npy "$work/npyp" >/dev/null
+"$GANC" translate --checkpoint "$p2p" --input "$work/faces/testA" --output "$work/tp" --preprocess resize --npy "$work/npyp" >/dev/null
 # translate refuses an image over its pixel limit from the header, naming it (36x36 = 1296 pixels).
 first=$(ls "$work/faces/testA" | head -n 1)
 expect_fail translate_max_image_pixels "testA/$first: its header claims 36x36 = 1296 pixels, more than the limit of 1295" \
