@@ -31,7 +31,8 @@ if [ -n "$sim" ]; then
     done
     echo "== tests/cli/cuda.sh with $sim/ganc"
     GANC="$sim/ganc" bash tests/cli/cuda.sh 2>&1 | tee "$log"
-    echo "[sim cli runner] $(grep -c '^PASS ' "$log") pass / $(grep -c '^FAIL ' "$log") fail / $(grep -c '^SKIP ' "$log") skip" >>"$log"
+    echo "[sim cli runner] $(grep -c '^PASS ' "$log") pass / $(grep -c '^FAIL ' "$log") fail / $(grep -c '^SKIP ' "$log") skip" |
+        tee -a "$log"
     tally "$log" "simulator tests/cli/cuda.sh"
 fi
 if [ -z "$build" ]; then
