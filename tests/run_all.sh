@@ -29,6 +29,9 @@ if [ -n "$sim" ]; then
         GANC_SIM_SCHEDULE_SEED=$seed "$sim/run_tests" cuda 2>&1 | tee "$log"
         tally "$log" "simulator run_tests cuda (schedule seed $seed)"
     done
+    echo "== $sim/run_tests device_cuda_without_gpu, GANC_SIM_DEVICE_COUNT=0 (the simulator without a GPU)"
+    GANC_SIM_DEVICE_COUNT=0 "$sim/run_tests" device_cuda_without_gpu 2>&1 | tee "$log"
+    tally "$log" "simulator run_tests device_cuda_without_gpu"
     echo "== tests/cli/cuda.sh with $sim/ganc"
     GANC="$sim/ganc" bash tests/cli/cuda.sh 2>&1 | tee "$log"
     echo "[sim cli runner] $(grep -c '^PASS ' "$log") pass / $(grep -c '^FAIL ' "$log") fail / $(grep -c '^SKIP ' "$log") skip" |

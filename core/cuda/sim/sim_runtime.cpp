@@ -6,7 +6,8 @@
  * failure, where a GPU would hang or be undefined.
  *   GANC_SIM_SCHEDULE_SEED=N  runs the threads between two barriers, and the
  *                             blocks, in an order drawn from seed N (0: in order)
- *   GANC_SIM_SM_COUNT=N       the simulated SM count (default 4; grid sizes follow it) */
+ *   GANC_SIM_SM_COUNT=N       the simulated SM count (default 4; grid sizes follow it)
+ *   GANC_SIM_DEVICE_COUNT=0   no GPU, for the tests of that case */
 #include <ucontext.h>
 
 #include <algorithm>
@@ -239,9 +240,11 @@ void launch(dim3 grid, dim3 block, const std::function<void()> &thread_body, con
 
 using ganc_sim::fail;
 
+/* GANC_SIM_DEVICE_COUNT=0 simulates a machine without a GPU, as the driver reports it. */
 cudaError_t cudaGetDeviceCount(int *count) {
-    *count = 1;
-    return cudaSuccess;
+    const char *text = getenv("GANC_SIM_DEVICE_COUNT");
+    *count = text && strcmp(text, "0") == 0 ? 0 : 1;
+    return *count ? cudaSuccess : fail(cudaErrorNoDevice, "no CUDA-capable device is detected (GANC_SIM_DEVICE_COUNT=0)");
 }
 
 cudaError_t cudaSetDevice(int device) {
@@ -357,6 +360,7 @@ const char *cudaGetErrorName(cudaError_t error) {
     case cudaSuccess: return "cudaSuccess";
     case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
     case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+    case cudaErrorNoDevice: return "cudaErrorNoDevice";
     case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
     case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
     case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
