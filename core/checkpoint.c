@@ -483,6 +483,13 @@ static ganc_status stored_crc(const safetensors_meta *m, const char *path, uint3
     return GANC_OK;
 }
 
+/* Both checksums are missing: the file was not written by ganc, or was edited. */
+static ganc_status missing_crc(const char *path) {
+    return GANC_ERR(GANC_ERR_FORMAT,
+                    "file %s has no \"crc32\" in its __metadata__: not a ganc checkpoint, or its header was edited",
+                    path);
+}
+
 static ganc_status check_header_crc(const safetensors_header *h, const unsigned char *data, size_t header_len,
                                     const char *path, unsigned flags) {
     const safetensors_meta *m = header_meta(h, "header_crc32");
@@ -495,9 +502,7 @@ static ganc_status check_header_crc(const safetensors_header *h, const unsigned 
                             "its metadata with `ganc info %s`, then add the checksum with `python3 "
                             "scripts/checkpoint_add_header_crc.py %s NEW_FILE` and use NEW_FILE",
                             path, path, path);
-        return GANC_ERR(GANC_ERR_FORMAT,
-                        "file %s has no \"crc32\" in its __metadata__: not a ganc checkpoint, or its header was edited",
-                        path);
+        return missing_crc(path);
     }
     uint32_t expected;
     ganc_status st = stored_crc(m, path, &expected);
@@ -516,9 +521,7 @@ static ganc_status check_crc(const safetensors_header *h, const unsigned char *p
     const safetensors_meta *m = header_meta(h, "crc32");
     if (!m) {
         if (flags & CHECKPOINT_ALLOW_NO_CRC) return GANC_OK;
-        return GANC_ERR(GANC_ERR_FORMAT,
-                        "file %s has no \"crc32\" in its __metadata__: not a ganc checkpoint, or its header was edited",
-                        path);
+        return missing_crc(path);
     }
     uint32_t expected;
     ganc_status st = stored_crc(m, path, &expected);
